@@ -1,0 +1,98 @@
+package dev.weft.runtime;
+
+import java.util.concurrent.CancellationException;
+
+/**
+ * What the runtime knows about the running code: its scope, its task (if it runs as one), whether it is cancelled,
+ * and the operation it is blocked in, so that cancellation can wake it. Bound with a {@link ScopedValue} for the
+ * whole run of a task's thread, and rebound for a {@linkplain Scope#shielded shielded} block.
+ */
+final class Context {
+
+    static final ScopedValue<Context> CURRENT = ScopedValue.newInstance();
+
+    final Scope scope;
+    final TaskImpl<?> task;
+    /** The shield this context stands for, or null for a task context. */
+    final Shield shield;
+    /** The operation the thread is blocked in right now, if any; read by cancellation to wake it. */
+    volatile Waiter waiter;
+
+    Context(Scope scope, TaskImpl<?> task, Shield shield) {
+        this.scope = scope;
+        this.task = task;
+        this.shield = shield;
+    }
+
+    /** Returns the context of the calling thread, or null outside any scope task. */
+    static Context current() {
+        return CURRENT.isBound() ? CURRENT.get() : null;
+    }
+
+    /** Returns the time source of the calling code. */
+    static TimeSource timeSource() {
+        Context c = current();
+        return c == null ? SystemTimeSource.INSTANCE : c.scope.timeSource();
+    }
+
+    /** Returns the clockwork of the calling code. */
+    static Clockwork clockwork() {
+        Context c = current();
+        return c == null ? SystemTimeSource.INSTANCE : c.clock();
+    }
+
+    Clockwork clock() {
+        return scope.clockwork();
+    }
+
+    /** True when parks of this thread count toward a virtual clock's auto-advance. */
+    boolean participant() {
+        return task != null && scope.timeSource() instanceof VirtualClock;
+    }
+
+    /** Level-triggered: stays true once the task, its scope or an enclosing scope was cancelled. */
+    boolean isCancelled() {
+        if (shield != null) {
+            return shield.expired;
+        }
+        return (task != null && task.cancelRequested()) || scope.isCancelled();
+    }
+
+    CancellationException cancelledException() {
+        if (shield != null) {
+            return new CancelledException("shielded block in scope '" + scope.name() + "' ran past its timeout "
+                    + shield.timeout);
+        }
+        if (task != null && task.cancelRequested() && !scope.isCancelled()) {
+            return new CancelledException("task '" + task.name() + "' was cancelled");
+        }
+        return new CancelledException("scope '" + scope.name() + "' was cancelled: " + scope.cancelReason());
+    }
+
+    /** Wakes the thread of this context for cancellation: virtual-clock accounting first, then the interrupt. */
+    void wakeForCancel(Thread thread) {
+        Waiter w = waiter;
+        if (w != null) {
+            w.clock.beforeWake(w);
+        }
+        thread.interrupt();
+    }
+
+    /** Throws if the calling code has been cancelled; every weft blocking call starts with this. */
+    static void checkCancelled() {
+        Context c = current();
+        if (c != null && c.isCancelled()) {
+            throw c.cancelledException();
+        }
+    }
+
+    /** The state of one {@linkplain Scope#shielded shielded} block. */
+    static final class Shield {
+        final java.time.Duration timeout;
+        volatile boolean expired;
+
+        Shield(java.time.Duration timeout) {
+            this.timeout = timeout;
+        }
+    }
+}
