@@ -48,9 +48,18 @@ public sealed interface Channel<E> extends SendChannel<E>, ReceiveChannel<E> per
      * @param capacity the buffer size, at least 1
      * @param <E> the element type
      * @return a new channel
+     * @throws IllegalArgumentException if the capacity is less than 1
      */
     static <E> Channel<E> buffered(int capacity) {
+        requireBufferCapacity(capacity, OverflowPolicy.BLOCK);
         return Channel.<E>builder().capacity(capacity).build();
+    }
+
+    private static void requireBufferCapacity(int capacity, OverflowPolicy overflow) {
+        if (capacity < 1) {
+            throw new IllegalArgumentException("capacity of a buffered channel must be at least 1: " + capacity
+                    + " (overflow policy " + overflow + "; use Channel.rendezvous() for no buffer)");
+        }
     }
 
     /**
@@ -62,6 +71,7 @@ public sealed interface Channel<E> extends SendChannel<E>, ReceiveChannel<E> per
      * @return a new channel
      */
     static <E> Channel<E> buffered(int capacity, OverflowPolicy overflow) {
+        requireBufferCapacity(capacity, Objects.requireNonNull(overflow, "overflow"));
         return Channel.<E>builder().capacity(capacity).overflow(overflow).build();
     }
 

@@ -11,6 +11,14 @@ final class Context {
 
     static final ScopedValue<Context> CURRENT = ScopedValue.newInstance();
 
+    /**
+     * For a thread that is not a task: the innermost scope on a {@link VirtualClock} it opened and has not closed.
+     * Such a thread counts toward that clock's auto-advance (the clock jumps only while it, too, is blocked in a
+     * weft wait), so a test that forks tasks one after the other never sees the clock jump between two forks. Its
+     * own timeouts stay on the system clock, so a test's real-time guards (a join with a timeout) keep working.
+     */
+    static final ThreadLocal<Scope> OWNED = new ThreadLocal<>();
+
     final Scope scope;
     final TaskImpl<?> task;
     /** The shield this context stands for, or null for a task context. */
@@ -39,6 +47,12 @@ final class Context {
     static Clockwork clockwork() {
         Context c = current();
         return c == null ? SystemTimeSource.INSTANCE : c.clock();
+    }
+
+    /** The open virtual-clock scope the calling non-task thread owns, or null. */
+    static Scope ownedScope() {
+        Scope s = OWNED.get();
+        return s != null && s.isOwnedBy(Thread.currentThread()) ? s : null;
     }
 
     Clockwork clock() {
@@ -73,7 +87,7 @@ final class Context {
     void wakeForCancel(Thread thread) {
         Waiter w = waiter;
         if (w != null) {
-            w.clock.beforeWake(w);
+            w.beforeWake();
         }
         thread.interrupt();
     }

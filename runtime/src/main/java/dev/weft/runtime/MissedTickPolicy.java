@@ -12,7 +12,8 @@ public enum MissedTickPolicy {
     BURST,
     /**
      * Drops the missed ticks and restarts the cadence: the next tick comes one period after the consumer took the
-     * late one. Ticks are never closer together than the period. For pacing work.
+     * late one. Ticks are never closer together than the period. For pacing work. {@link Ticker#missedTicks()}
+     * counts the ticks of the old cadence that fell due before the late one was taken.
      */
     DELAY,
     /**

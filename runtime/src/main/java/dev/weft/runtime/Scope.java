@@ -49,6 +49,7 @@ import org.slf4j.LoggerFactory;
 public final class Scope implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(Scope.class);
+    private static final int EXITING_PRUNE_MIN = 64;
     private static final BiConsumer<Task<?>, Throwable> LOG_FAILURE = (task, failure) ->
             LOG.error("task '{}' failed", ((TaskImpl<?>) task).threadName(), failure);
 
@@ -66,7 +67,18 @@ public final class Scope implements AutoCloseable {
     private Gate idle = openGate();
     private boolean closed;
     private Throwable failure;
+    /** The thread name of the task whose failure is {@link #failure}, for {@link TaskFailedException}. */
+    private String failedTask;
     private boolean failureReported;
+    /**
+     * Threads of ended tasks that may still be running the last lines of their wrapper; {@link #close()} joins them
+     * so that no thread outlives the scope. Pruned of terminated threads as it grows, so it stays small.
+     */
+    private final List<Thread> exiting = new ArrayList<>();
+    private int exitingPruneAt = EXITING_PRUNE_MIN;
+    /** The non-task thread that opened this scope on a virtual clock, until close; see {@link Context#OWNED}. */
+    private volatile Thread owner;
+    private Scope previouslyOwned;
     private volatile boolean cancelled;
     private volatile String cancelReason;
     private volatile boolean deadlineExceeded;
@@ -137,11 +149,42 @@ public final class Scope implements AutoCloseable {
         if (parent != null) {
             parent.adopt(s);
         }
+        if (c == null && s.timeSource instanceof VirtualClock) {
+            // a test thread that opens a scope on a virtual clock lives in that clock until it closes the scope
+            s.owner = Thread.currentThread();
+            s.previouslyOwned = Context.OWNED.get();
+            Context.OWNED.set(s);
+            s.clockwork.participantStarted();
+        }
         if (s.timeout != null) {
             s.deadlineTimer = s.clockwork.schedule(Deadlines.after(s.clockwork.nanoTime(), s.timeout),
                     s::deadlinePassed);
         }
         return s;
+    }
+
+    /** True while {@code thread} is the non-task thread that opened this virtual-clock scope and it is open. */
+    boolean isOwnedBy(Thread thread) {
+        return owner == thread;
+    }
+
+    /** Ends the opener's membership in the virtual clock (see {@link Context#OWNED}); idempotent. */
+    private void releaseOwner() {
+        Thread t;
+        lock.lock();
+        try {
+            t = owner;
+            owner = null;
+        } finally {
+            lock.unlock();
+        }
+        if (t == null) {
+            return;
+        }
+        if (t == Thread.currentThread() && Context.OWNED.get() == this) {
+            Context.OWNED.set(previouslyOwned);
+        }
+        clockwork.participantEnded();
     }
 
     private void adopt(Scope child) {
@@ -263,7 +306,8 @@ public final class Scope implements AutoCloseable {
      * }</pre>
      *
      * <p>After {@code started(v)}, the task goes on running in this scope like any other. If it fails before it
-     * started, the failure is thrown here and does not count as a failure of the scope.
+     * started, the failure is thrown here and does not count as a failure of the scope — unless this call has
+     * already stopped waiting (interrupted or cancelled): then the scope gets the failure like any task's.
      *
      * @param taskName the task's name
      * @param body the task, which must call {@link Started#started} once
@@ -287,6 +331,9 @@ public final class Scope implements AutoCloseable {
 
     private <T> Task<T> forkTask(String taskName, Callable<? extends T> body, TaskImpl.StartSignal<?> signal) {
         Objects.requireNonNull(taskName, "taskName");
+        if (taskName.isBlank()) {
+            throw new IllegalArgumentException("taskName must not be blank");
+        }
         String threadName = name + "/" + taskName + "#" + taskNumbers.incrementAndGet();
         TaskImpl<T> task = new TaskImpl<>(this, taskName, threadName, body, signal);
         Thread thread = Thread.ofVirtual().name(threadName).unstarted(task::run);
@@ -307,22 +354,36 @@ public final class Scope implements AutoCloseable {
         try {
             thread.start();
         } catch (RuntimeException | Error e) {
-            taskEnded(task, e);
+            try {
+                taskEnded(task, e);
+            } finally {
+                clockwork.participantEnded();
+            }
             throw e;
         }
         return task;
     }
 
-    /** Called on the task's thread when it ends; {@code error} is a failure the scope must act on, or null. */
+    /**
+     * Called on the task's thread when it ends; {@code error} is a failure the scope must act on, or null. The
+     * caller then wakes the task's joiners and only after that calls {@code clockwork().participantEnded()}, so that
+     * an auto-advancing clock never sees a moment where the ending task and its woken joiners all look parked.
+     */
     void taskEnded(TaskImpl<?> task, Throwable error) {
         boolean cancelSiblings = false;
         Gate nowIdle = null;
         lock.lock();
         try {
             live.remove(task);
+            exiting.add(task.thread());
+            if (exiting.size() >= exitingPruneAt) {
+                exiting.removeIf(t -> !t.isAlive());
+                exitingPruneAt = Math.max(EXITING_PRUNE_MIN, 2 * exiting.size());
+            }
             if (error != null && !supervisor) {
                 if (failure == null) {
                     failure = error;
+                    failedTask = task.threadName();
                     cancelSiblings = true;
                 } else if (failure != error) {
                     failure.addSuppressed(error);
@@ -350,7 +411,6 @@ public final class Scope implements AutoCloseable {
             if (nowIdle != null) {
                 nowIdle.open();
             }
-            clockwork.participantEnded();
         }
     }
 
@@ -419,9 +479,11 @@ public final class Scope implements AutoCloseable {
 
     private void report() {
         Throwable f;
+        String failed;
         lock.lock();
         try {
             f = failure;
+            failed = failedTask;
             if (f != null) {
                 failureReported = true;
             }
@@ -429,7 +491,7 @@ public final class Scope implements AutoCloseable {
             lock.unlock();
         }
         if (f != null) {
-            throw asUnchecked(name, f);
+            throw asUnchecked(failed, f);
         }
         if (deadlineExceeded) {
             throw new DeadlineExceededException(name, timeout);
@@ -438,7 +500,7 @@ public final class Scope implements AutoCloseable {
 
     /**
      * Cancels the tasks that still run, waits for all of them to end, and closes the scope: no task can be forked
-     * in it afterwards. Idempotent.
+     * in it afterwards. When it returns, the thread of every task of the scope has terminated. Idempotent.
      *
      * <p>Waits even if the calling thread is interrupted or cancelled (the interrupt flag is restored), so that no
      * task outlives its scope. If a task of a fail-fast scope failed and no {@link #join()} has reported it, this
@@ -475,6 +537,8 @@ public final class Scope implements AutoCloseable {
         }
         TimerHandle timer;
         Throwable unreported = null;
+        String failed = null;
+        List<Thread> ending;
         lock.lock();
         try {
             timer = deadlineTimer;
@@ -482,18 +546,42 @@ public final class Scope implements AutoCloseable {
             if (failure != null && !failureReported) {
                 failureReported = true;
                 unreported = failure;
+                failed = failedTask;
             }
+            ending = new ArrayList<>(exiting);
+            exiting.clear();
         } finally {
             lock.unlock();
         }
+        joinUninterruptibly(ending);
         if (timer != null) {
             timer.cancel();
         }
         if (parent != null) {
             parent.forget(this);
         }
+        releaseOwner();
         if (unreported != null) {
-            throw asUnchecked(name, unreported);
+            throw asUnchecked(failed, unreported);
+        }
+    }
+
+    /** Waits until the threads have terminated, keeping (and restoring) the caller's interrupt. */
+    private static void joinUninterruptibly(List<Thread> threads) {
+        boolean interrupted = Thread.interrupted();
+        Thread me = Thread.currentThread();
+        for (Thread t : threads) {
+            while (t != me) {
+                try {
+                    t.join();
+                    break;
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                }
+            }
+        }
+        if (interrupted) {
+            me.interrupt();
         }
     }
 
@@ -531,25 +619,47 @@ public final class Scope implements AutoCloseable {
         Objects.requireNonNull(body, "body");
         Context outer = Context.current();
         Scope scope = outer != null ? outer.scope : ROOT;
+        TaskImpl<?> task = outer != null ? outer.task : null;
         Context.Shield shield = new Context.Shield(timeout);
-        Context ctx = new Context(scope, outer != null ? outer.task : null, shield);
+        Context ctx = new Context(scope, task, shield);
         Thread me = Thread.currentThread();
+        // from here on, cancelling the task does not interrupt this thread; the end of the block restores it
+        if (task != null) {
+            task.enterShield();
+        }
         boolean wasInterrupted = Thread.interrupted();
         Clockwork clock = scope.clockwork;
+        ShieldExpiry guard = new ShieldExpiry();
         TimerHandle expiry = clock.schedule(Deadlines.after(clock.nanoTime(), timeout), () -> {
-            shield.expired = true;
-            ctx.wakeForCancel(me);
+            synchronized (guard) {
+                if (guard.over) {
+                    return;
+                }
+                shield.expired = true;
+                ctx.wakeForCancel(me);
+            }
         });
         try {
             return ScopedValue.where(Context.CURRENT, ctx).call(body::run);
         } finally {
             expiry.cancel();
+            synchronized (guard) {
+                guard.over = true;  // a late expiry must not interrupt the code after the block
+            }
             boolean interruptedInside = Thread.interrupted();
+            if (task != null) {
+                task.exitShield();
+            }
             if (wasInterrupted || (interruptedInside && !shield.expired)
                     || (outer != null && outer.isCancelled())) {
                 me.interrupt();
             }
         }
+    }
+
+    /** Whether a shielded block is over, so that its expiry timer, if it fires late, leaves the thread alone. */
+    private static final class ShieldExpiry {
+        boolean over;
     }
 
     static RuntimeException asUnchecked(String taskName, Throwable t) {

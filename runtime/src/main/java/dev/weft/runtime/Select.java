@@ -287,17 +287,19 @@ public final class Select<R> {
         public int register(Waiter w, int index, WaitQueue.Node[] nodes) {
             channel.lock.lock();
             try {
-                if (channel.receiveReadyLocked(w)) {
-                    if (channel.bufferSizeLocked() > 0 || !channel.senders.hasWaitingOther(w)) {
-                        // ready on its own: complete it now, if nobody completed this select meanwhile
-                        if (w.tryClaim(index)) {
-                            WaitQueue.Node node = new WaitQueue.Node(w, index, channel.pollLocked(w));
-                            nodes[index] = node;
-                            return REGISTERED;
-                        }
-                        return REGISTERED;
+                // Decide on state the lock keeps stable (buffer, closed). A waiting sender is no such state: its
+                // select can be claimed elsewhere or withdraw at any moment, so it only ever means "retry". (Reading
+                // it twice, once to see "ready" and once to see "not through a sender", let a receive clause fire
+                // on an empty channel with a bogus element when the sender was claimed in between.)
+                if (channel.bufferSizeLocked() > 0 || channel.closedLocked()) {
+                    // ready on its own: complete it now, if nobody completed this select meanwhile
+                    if (w.tryClaim(index)) {
+                        nodes[index] = new WaitQueue.Node(w, index, channel.pollLocked(w));
                     }
-                    return RETRY;
+                    return REGISTERED;
+                }
+                if (channel.senders.hasWaitingOther(w)) {
+                    return RETRY; // ready only through another waiter: take it in pass one, which can claim it
                 }
                 WaitQueue.Node node = new WaitQueue.Node(w, index, null);
                 channel.receivers.add(node);
@@ -353,18 +355,18 @@ public final class Select<R> {
         public int register(Waiter w, int index, WaitQueue.Node[] nodes) {
             channel.lock.lock();
             try {
-                if (channel.sendReadyLocked(w)) {
-                    boolean onItsOwn = channel.closedLocked() || channel.bufferSizeLocked() < channel.capacity()
-                            || channel.overflow() != OverflowPolicy.BLOCK;
-                    if (onItsOwn) {
-                        if (w.tryClaim(index)) {
-                            int r = channel.offerLocked(element, w);
-                            Object item = r == ChannelImpl.SENT ? element
-                                    : r == ChannelImpl.CLOSED ? WaitQueue.CLOSED : REJECTED;
-                            nodes[index] = new WaitQueue.Node(w, index, item);
-                        }
-                        return REGISTERED;
+                // as for receive: decide on the lock-stable state, and treat a waiting receiver only as "retry"
+                if (channel.closedLocked() || channel.bufferSizeLocked() < channel.capacity()
+                        || channel.overflow() != OverflowPolicy.BLOCK) {
+                    if (w.tryClaim(index)) {
+                        int r = channel.offerLocked(element, w);
+                        Object item = r == ChannelImpl.SENT ? element
+                                : r == ChannelImpl.CLOSED ? WaitQueue.CLOSED : REJECTED;
+                        nodes[index] = new WaitQueue.Node(w, index, item);
                     }
+                    return REGISTERED;
+                }
+                if (channel.receivers.hasWaitingOther(w)) {
                     return RETRY;
                 }
                 WaitQueue.Node node = new WaitQueue.Node(w, index, element);

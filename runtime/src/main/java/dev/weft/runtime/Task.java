@@ -57,7 +57,8 @@ public sealed interface Task<T> permits TaskImpl {
      * {@link CancelledException}; the task itself is not affected.
      *
      * @return the task's result
-     * @throws TaskFailedException if the task failed; the cause is the task's exception
+     * @throws TaskFailedException if the task failed with a checked exception, which is the cause; an unchecked
+     *     exception or error is rethrown as it is
      * @throws CancelledException if the task was cancelled, or the caller was cancelled while waiting
      * @throws InterruptedException if the calling thread was interrupted while waiting
      */
@@ -68,10 +69,11 @@ public sealed interface Task<T> permits TaskImpl {
      *
      * <p>A timeout leaves the task running.
      *
-     * @param timeout the longest time to wait, on the caller's {@link TimeSource}
+     * @param timeout the longest time to wait, on the caller's {@link TimeSource}; not negative
      * @return the task's result
      * @throws TimeoutException if the task has not ended in time
-     * @throws TaskFailedException if the task failed
+     * @throws TaskFailedException if the task failed with a checked exception, which is the cause; an unchecked
+     *     exception or error is rethrown as it is
      * @throws CancelledException if the task was cancelled, or the caller was cancelled while waiting
      * @throws InterruptedException if the calling thread was interrupted while waiting
      */

@@ -25,6 +25,8 @@ final class TaskImpl<T> implements Task<T> {
     private volatile Context context;
     private T result;
     private Throwable failure;
+    /** How many {@linkplain Scope#shielded shielded} blocks the task's thread is in; guarded by {@code this}. */
+    private int shieldDepth;
 
     TaskImpl(Scope scope, String name, String threadName, Callable<? extends T> body, StartSignal<?> startSignal) {
         this.scope = scope;
@@ -32,6 +34,9 @@ final class TaskImpl<T> implements Task<T> {
         this.threadName = threadName;
         this.body = body;
         this.startSignal = startSignal;
+        if (startSignal != null) {
+            startSignal.taskName = threadName;
+        }
     }
 
     String threadName() {
@@ -40,6 +45,10 @@ final class TaskImpl<T> implements Task<T> {
 
     void bindThread(Thread t) {
         this.thread = t;
+    }
+
+    Thread thread() {
+        return thread;
     }
 
     boolean cancelRequested() {
@@ -73,8 +82,15 @@ final class TaskImpl<T> implements Task<T> {
         state = end;
         boolean handledByStarter = startSignal != null && startSignal.taskEnded(end, error);
         context = null;
-        done.open();
-        scope.taskEnded(this, end == State.FAILED && !handledByStarter ? error : null);
+        try {
+            // the scope first: once a join of this task returns, the scope has forgotten it and, if it is fail-fast
+            // and this task failed, has cancelled the siblings
+            scope.taskEnded(this, end == State.FAILED && !handledByStarter ? error : null);
+        } finally {
+            done.open();
+            // last: joiners woken above count as running before this task stops counting (virtual clocks)
+            scope.clockwork().participantEnded();
+        }
     }
 
     private static boolean isCancellation(Throwable e) {
@@ -92,14 +108,36 @@ final class TaskImpl<T> implements Task<T> {
         wakeForCancel();
     }
 
-    /** Wakes the task's thread so that it sees its (task or scope) cancellation. */
+    /**
+     * Wakes the task's thread so that it sees its (task or scope) cancellation. A thread inside a shielded block is
+     * left alone: the block's end restores the interrupt, and every later weft call sees the cancellation anyway.
+     */
     void wakeForCancel() {
-        Context ctx = context;
-        Thread t = thread;
-        if (ctx != null && t != null) {
-            ctx.wakeForCancel(t);
-        } else if (t != null) {
-            t.interrupt();
+        synchronized (this) {
+            if (shieldDepth > 0) {
+                return;
+            }
+            Context ctx = context;
+            Thread t = thread;
+            if (ctx != null && t != null) {
+                ctx.wakeForCancel(t);
+            } else if (t != null) {
+                t.interrupt();
+            }
+        }
+    }
+
+    /** The task's own thread enters a shielded block: cancellation stops interrupting it. */
+    void enterShield() {
+        synchronized (this) {
+            shieldDepth++;
+        }
+    }
+
+    /** The task's own thread leaves a shielded block. */
+    void exitShield() {
+        synchronized (this) {
+            shieldDepth--;
         }
     }
 
@@ -171,8 +209,11 @@ final class TaskImpl<T> implements Task<T> {
     /** The handshake of {@link Scope#start}: the first of started() or the task's end decides the caller's fate. */
     static final class StartSignal<V> implements Scope.Started<V> {
         private final Gate gate = new Gate();
-        private final String taskName;
+        /** The task's thread name; set by the task's constructor, before the thread starts. */
+        volatile String taskName;
         private boolean decided;
+        /** The caller of start stopped waiting (interrupted or cancelled) before the task decided. */
+        private boolean abandoned;
         private boolean started;
         private V value;
         private Throwable earlyFailure;
@@ -186,8 +227,11 @@ final class TaskImpl<T> implements Task<T> {
         public void started(V v) {
             Objects.requireNonNull(v, "value");
             synchronized (this) {
-                if (decided) {
+                if (started) {
                     throw new IllegalStateException("task '" + taskName + "' already reported started");
+                }
+                if (decided) {
+                    throw new IllegalStateException("task '" + taskName + "' has ended");
                 }
                 decided = true;
                 started = true;
@@ -196,10 +240,13 @@ final class TaskImpl<T> implements Task<T> {
             gate.open();
         }
 
-        /** Returns true if the failure belongs to the starter (it ended before started()). */
+        /**
+         * Returns true if the failure belongs to the starter (it ended before started() and the caller of start
+         * still waits); otherwise the scope handles it like any task's.
+         */
         boolean taskEnded(Task.State end, Throwable error) {
             synchronized (this) {
-                if (decided) {
+                if (decided || abandoned) {
                     return false;
                 }
                 decided = true;
@@ -211,7 +258,18 @@ final class TaskImpl<T> implements Task<T> {
         }
 
         V await() throws InterruptedException {
-            gate.await(Deadlines.NONE);
+            try {
+                gate.await(Deadlines.NONE);
+            } catch (InterruptedException | RuntimeException e) {
+                synchronized (this) {
+                    if (!decided) {
+                        abandoned = true;  // a failure before started() now goes to the scope, not to nobody
+                    } else if (earlyFailure != null && earlyEnd == Task.State.FAILED) {
+                        e.addSuppressed(earlyFailure);
+                    }
+                }
+                throw e;
+            }
             synchronized (this) {
                 if (started) {
                     return value;

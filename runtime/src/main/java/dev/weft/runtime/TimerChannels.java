@@ -31,7 +31,9 @@ final class TimerChannels {
         final ChannelImpl<Instant> channel;
 
         Delegating(String name) {
-            this.channel = new ChannelImpl<>(name, 1, OverflowPolicy.DROP_OLDEST, null);
+            // BLOCK, not DROP_OLDEST: the timer offers with trySend, which must fail while the slot is full so that
+            // a ticker can apply its missed-tick policy (a dropping channel would silently replace the pending tick)
+            this.channel = new ChannelImpl<>(name, 1, OverflowPolicy.BLOCK, null);
         }
 
         public String name() {
@@ -91,14 +93,14 @@ final class TimerChannels {
         }
 
         void start() {
+            channel.afterReceive(this::taken); // before the first tick can be taken
             lock.lock();
             try {
-                next = clock.nanoTime() + periodNanos;
+                next = Deadlines.after(clock.nanoTime(), period);
                 handle = clock.schedule(next, this::fire);
             } finally {
                 lock.unlock();
             }
-            channel.afterReceive(this::taken);
         }
 
         private void fire() {
@@ -138,7 +140,10 @@ final class TimerChannels {
                     }
                 } else if (policy == MissedTickPolicy.DELAY && paused) {
                     paused = false;
-                    next = clock.nanoTime() + periodNanos;
+                    long now = clock.nanoTime();
+                    // the tick due at `next` was counted when it missed; count the later ones of the old grid too
+                    missed += Math.max(0, (now - next) / periodNanos);
+                    next = now + periodNanos;
                     handle = clock.schedule(next, this::fire);
                 }
             } finally {

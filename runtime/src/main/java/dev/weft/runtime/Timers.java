@@ -82,10 +82,16 @@ public final class Timers {
 
     private static ReceiveChannel<Instant> oneShot(TimeSource ts, long deadline, String name) {
         ChannelImpl<Instant> ch = new ChannelImpl<>(name, 1, OverflowPolicy.BLOCK, null);
-        Clockwork.of(ts).schedule(deadline, () -> {
+        Runnable fire = () -> {
             ch.trySend(TimerChannels.instantAt(ts, deadline));
             ch.close();
-        });
+        };
+        Clockwork clock = Clockwork.of(ts);
+        if (clock.nanoTime() - deadline >= 0) {
+            fire.run(); // already due: deliver now rather than whenever the scheduler (or a virtual clock) next runs
+        } else {
+            clock.schedule(deadline, fire);
+        }
         return ch;
     }
 

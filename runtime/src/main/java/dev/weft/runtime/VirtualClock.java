@@ -9,6 +9,8 @@ import java.util.Optional;
 import java.util.PriorityQueue;
 import java.util.concurrent.locks.LockSupport;
 import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A {@link TimeSource} for tests whose time moves only when told to, so timer, timeout, backoff and TTL tests run
@@ -24,7 +26,10 @@ import java.util.concurrent.locks.ReentrantLock;
  *       of the scopes on this clock is blocked in a weft wait (a channel operation, a select, a sleep, a join) —
  *       like Go's {@code synctest}, Tokio's {@code start_paused} and Trio's autojump clock. A task blocked in
  *       anything else (a socket read, a JDK lock) counts as running, so the clock never jumps past work that is
- *       still going on; such tests advance by hand.</li>
+ *       still going on; such tests advance by hand. The thread that opened a scope on the clock (the test's own
+ *       thread) counts too, from the open to the close: the clock does not jump while the test is still forking
+ *       tasks, only once it blocks in a weft wait such as {@code join()}. That thread's own timeouts stay on the
+ *       system clock, so a real-time guard like {@code task.join(Duration.ofSeconds(10))} keeps working.</li>
  * </ul>
  *
  * <pre>{@code
@@ -160,12 +165,18 @@ public final class VirtualClock implements TimeSource {
     /** The clock's state, behind one lock: time, pending timers, and the count of running participant tasks. */
     static final class Engine implements Clockwork {
 
+        private static final int AUTO_ADVANCE_LIMIT = 100_000;
+        private static final Logger LOG = LoggerFactory.getLogger(VirtualClock.class);
+
         private final ReentrantLock lock = new ReentrantLock();
         private final PriorityQueue<VTimer> timers = new PriorityQueue<>();
         private final boolean autoAdvance;
         private volatile long now;
         private long sequence;
+        /** Participants (tasks on this clock, and threads that opened scopes on it) not parked in a weft wait. */
         private int running;
+        /** Participants parked in a weft wait. */
+        private int parked;
 
         Engine(boolean autoAdvance) {
             this.autoAdvance = autoAdvance;
@@ -227,54 +238,66 @@ public final class VirtualClock implements TimeSource {
             TimerHandle wakeUp = null;
             if (deadlineNanos != Deadlines.NONE) {
                 wakeUp = schedule(deadlineNanos, () -> {
-                    beforeWake(waiter);
+                    waiter.beforeWake();
                     LockSupport.unpark(waiter.thread);
                 });
             }
-            List<VTimer> due = null;
-            lock.lock();
-            try {
-                if (waiter.state() != Waiter.WAITING) {
-                    if (wakeUp != null) {
-                        cancelLocked((VTimer) wakeUp);
-                    }
-                    return;
+            boolean counted = waiter.accounting == this;
+            if (counted ? !enterPark(waiter) : waiter.state() != Waiter.WAITING) {
+                if (wakeUp != null) {
+                    wakeUp.cancel();
                 }
-                if (waiter.participant && waiter.markParked()) {
-                    running--;
-                    if (running == 0 && autoAdvance) {
-                        due = popNextLocked();
-                    }
-                }
-            } finally {
-                lock.unlock();
+                return;
             }
-            runAll(due);
             LockSupport.park(waiter);
-            if (waiter.participant) {
-                lock.lock();
-                try {
-                    if (waiter.clearParked()) {
-                        running++;
-                    }
-                } finally {
-                    lock.unlock();
-                }
+            if (counted) {
+                exitPark(waiter);
             }
             if (wakeUp != null) {
                 wakeUp.cancel();
             }
         }
 
+        /**
+         * Counts a participant as parked, auto-advancing if it was the last one running. Returns false, counting
+         * nothing, if the waiter was completed already (then the caller must not park).
+         */
+        boolean enterPark(Waiter waiter) {
+            boolean advance = false;
+            lock.lock();
+            try {
+                if (waiter.state() != Waiter.WAITING) {
+                    return false;
+                }
+                if (waiter.markParked()) {
+                    running--;
+                    parked++;
+                    advance = shouldAutoAdvanceLocked();
+                }
+            } finally {
+                lock.unlock();
+            }
+            if (advance) {
+                autoAdvance();
+            }
+            return true;
+        }
+
+        /** Counts a participant as running again after its park, unless a waker did already. */
+        void exitPark(Waiter waiter) {
+            beforeWake(waiter);
+        }
+
         @Override
         public void beforeWake(Waiter waiter) {
-            if (!waiter.participant) {
+            if (waiter.accounting != this) {
                 return;
             }
             lock.lock();
             try {
                 if (waiter.clearParked()) {
                     running++;
+                    parked--;
                 }
             } finally {
                 lock.unlock();
@@ -293,17 +316,54 @@ public final class VirtualClock implements TimeSource {
 
         @Override
         public void participantEnded() {
-            List<VTimer> due = null;
+            boolean advance;
             lock.lock();
             try {
                 running--;
-                if (running == 0 && autoAdvance) {
-                    due = popNextLocked();
-                }
+                advance = shouldAutoAdvanceLocked();
             } finally {
                 lock.unlock();
             }
-            runAll(due);
+            if (advance) {
+                autoAdvance();
+            }
+        }
+
+        /**
+         * Auto-advance when every participant is blocked: none running, at least one parked (advancing for nobody
+         * would only fire timers early), and a timer pending.
+         */
+        private boolean shouldAutoAdvanceLocked() {
+            return autoAdvance && running == 0 && parked > 0 && !timers.isEmpty();
+        }
+
+        /**
+         * Jumps from timer to timer while every participant stays blocked: a timer whose action wakes nobody (a
+         * ticker nobody reads, a timeout of a non-participant) must not stall the clock. Gives up, with a warning,
+         * after {@value #AUTO_ADVANCE_LIMIT} timers that woke nobody: the tasks are deadlocked on something no timer
+         * can end.
+         */
+        private void autoAdvance() {
+            for (int fired = 0; fired < AUTO_ADVANCE_LIMIT; ) {
+                List<VTimer> due;
+                lock.lock();
+                try {
+                    if (!shouldAutoAdvanceLocked()) {
+                        return;
+                    }
+                    due = popNextLocked();
+                } finally {
+                    lock.unlock();
+                }
+                fired += due.size();
+                try {
+                    runAll(due);
+                } catch (RuntimeException e) {
+                    LOG.warn("a timer action of a virtual clock failed", e);
+                }
+            }
+            LOG.warn("virtual clock auto-advance fired {} timers without waking any task; its tasks look "
+                    + "deadlocked on something no timer can end", AUTO_ADVANCE_LIMIT);
         }
 
         void advanceTo(long target) {
@@ -354,13 +414,6 @@ public final class VirtualClock implements TimeSource {
                 due.add(t);
             }
             return due;
-        }
-
-        private void cancelLocked(VTimer t) {
-            if (!t.done) {
-                t.done = true;
-                timers.remove(t);
-            }
         }
 
         private static void runAll(List<VTimer> due) {

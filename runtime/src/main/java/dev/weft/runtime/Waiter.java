@@ -36,8 +36,10 @@ final class Waiter {
     }
 
     final Thread thread;
+    /** The clock that deadlines are measured on and that parks the thread. */
     final Clockwork clock;
-    final boolean participant;
+    /** The virtual clock whose auto-advance counts this thread as blocked while it parks, or null. */
+    final VirtualClock.Engine accounting;
     final Context context;
     @SuppressWarnings("unused") // accessed through STATE
     private volatile int state = WAITING;
@@ -47,8 +49,14 @@ final class Waiter {
     Waiter() {
         this.thread = Thread.currentThread();
         this.context = Context.current();
-        this.clock = context == null ? SystemTimeSource.INSTANCE : context.clock();
-        this.participant = context != null && context.participant();
+        if (context != null) {
+            this.clock = context.clock();
+            this.accounting = context.participant() ? (VirtualClock.Engine) clock : null;
+        } else {
+            Scope owned = Context.ownedScope();
+            this.clock = SystemTimeSource.INSTANCE;
+            this.accounting = owned != null ? (VirtualClock.Engine) owned.clockwork() : null;
+        }
     }
 
     /** The state: {@link #WAITING}, {@link #CANCELLED}, or the index of the clause that completed it. */
@@ -68,8 +76,15 @@ final class Waiter {
 
     /** Wakes the waiting thread after a successful {@link #tryClaim}. */
     void wake() {
-        clock.beforeWake(this);
+        beforeWake();
         LockSupport.unpark(thread);
+    }
+
+    /** Counts the thread as running again on its virtual clock, before whoever wakes it unparks it. */
+    void beforeWake() {
+        if (accounting != null) {
+            accounting.beforeWake(this);
+        }
     }
 
     /** Marks the thread parked for virtual-clock accounting; false if it was already marked. */
@@ -91,43 +106,7 @@ final class Waiter {
      * @throws InterruptedException if the thread was interrupted and nothing claimed the waiter first
      */
     int await(long deadline) throws InterruptedException {
-        Context ctx = context;
-        if (ctx != null) {
-            ctx.waiter = this;
-        }
-        try {
-            for (;;) {
-                int s = state();
-                if (s != WAITING) {
-                    return s;
-                }
-                if (ctx != null && ctx.isCancelled()) {
-                    if (tryCancel()) {
-                        throw ctx.cancelledException();
-                    }
-                    continue;
-                }
-                if (Thread.interrupted()) {
-                    if (tryCancel()) {
-                        throw new InterruptedException();
-                    }
-                    // completed concurrently: keep the result, keep the interrupt for the next blocking call
-                    thread.interrupt();
-                    continue;
-                }
-                if (deadline != Deadlines.NONE && clock.nanoTime() - deadline >= 0) {
-                    if (tryCancel()) {
-                        return TIMED_OUT;
-                    }
-                    continue;
-                }
-                clock.park(this, deadline);
-            }
-        } finally {
-            if (ctx != null) {
-                ctx.waiter = null;
-            }
-        }
+        return park(deadline, true);
     }
 
     /**
@@ -137,19 +116,39 @@ final class Waiter {
      * @return the clause index that claimed it, or {@link #TIMED_OUT}
      */
     int awaitUninterruptibly(long deadline) {
-        boolean interrupted = false;
+        try {
+            return park(deadline, false);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError(impossible);
+        }
+    }
+
+    private int park(long deadline, boolean cancellable) throws InterruptedException {
         Context ctx = context;
         if (ctx != null) {
             ctx.waiter = this;
         }
+        boolean interrupted = false;
         try {
             for (;;) {
                 int s = state();
                 if (s != WAITING) {
                     return s;
                 }
+                if (cancellable && ctx != null && ctx.isCancelled()) {
+                    if (tryCancel()) {
+                        throw ctx.cancelledException();
+                    }
+                    continue;
+                }
                 if (Thread.interrupted()) {
+                    if (cancellable && tryCancel()) {
+                        throw new InterruptedException();
+                    }
+                    // keep waiting (uninterruptible) or keep the result (completed concurrently); either way the
+                    // interrupt stays pending for the next blocking call
                     interrupted = true;
+                    continue;
                 }
                 if (deadline != Deadlines.NONE && clock.nanoTime() - deadline >= 0) {
                     if (tryCancel()) {
@@ -157,7 +156,15 @@ final class Waiter {
                     }
                     continue;
                 }
-                clock.park(this, deadline);
+                if (accounting != null && accounting != clock) {
+                    // a thread that opened a virtual-clock scope: real-time wait, virtual-clock accounting
+                    if (accounting.enterPark(this)) {
+                        clock.park(this, deadline);
+                        accounting.exitPark(this);
+                    }
+                } else {
+                    clock.park(this, deadline);
+                }
             }
         } finally {
             if (ctx != null) {
