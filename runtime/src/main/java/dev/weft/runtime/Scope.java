@@ -78,6 +78,8 @@ public final class Scope implements AutoCloseable {
     private int exitingPruneAt = EXITING_PRUNE_MIN;
     /** The non-task thread that opened this scope on a virtual clock, until close; see {@link Context#OWNED}. */
     private volatile Thread owner;
+    /** The task whose thread opened this scope, cancelled together with it; null for a root scope. */
+    private TaskImpl<?> openedBy;
     private Scope previouslyOwned;
     private volatile boolean cancelled;
     private volatile String cancelReason;
@@ -148,6 +150,10 @@ public final class Scope implements AutoCloseable {
         Scope s = new Scope(b, parent);
         if (parent != null) {
             parent.adopt(s);
+            if (c.task != null) {
+                s.openedBy = c.task;
+                c.task.adoptScope(s);
+            }
         }
         if (c == null && s.timeSource instanceof VirtualClock) {
             // a test thread that opens a scope on a virtual clock lives in that clock until it closes the scope
@@ -457,10 +463,12 @@ public final class Scope implements AutoCloseable {
      *     unchecked exception or error is rethrown as it is; later failures are attached as suppressed
      * @throws DeadlineExceededException if the scope's deadline passed
      * @throws CancelledException if the caller was cancelled while waiting
+     * @throws IllegalStateException if called by one of this scope's own tasks (it would wait for itself)
      * @throws InterruptedException if the caller was interrupted while waiting
      */
     public void join() throws InterruptedException {
         Context.checkCancelled();
+        requireNotOwnTask("join");
         for (;;) {
             Gate g;
             lock.lock();
@@ -503,14 +511,16 @@ public final class Scope implements AutoCloseable {
      * in it afterwards. When it returns, the thread of every task of the scope has terminated. Idempotent.
      *
      * <p>Waits even if the calling thread is interrupted or cancelled (the interrupt flag is restored), so that no
-     * task outlives its scope. If a task of a fail-fast scope failed and no {@link #join()} has reported it, this
-     * method throws it, so nothing is lost; inside try-with-resources it becomes a suppressed exception of the
+     * task outlives its scope. If a task of a fail-fast scope failed and neither {@link #join()} nor the task's own
+     * {@link Task#join()} has reported it, this method throws it, so nothing is lost; inside try-with-resources it becomes a suppressed exception of the
      * body's own exception.
      *
      * @throws TaskFailedException if an unreported failure was a checked exception; an unchecked one is rethrown
+     * @throws IllegalStateException if called by one of this scope's own tasks (it would wait for itself)
      */
     @Override
     public void close() {
+        requireNotOwnTask("close");
         List<TaskImpl<?>> remaining;
         lock.lock();
         try {
@@ -560,6 +570,9 @@ public final class Scope implements AutoCloseable {
         if (parent != null) {
             parent.forget(this);
         }
+        if (openedBy != null) {
+            openedBy.forgetScope(this);
+        }
         releaseOwner();
         if (unreported != null) {
             throw asUnchecked(failed, unreported);
@@ -582,6 +595,27 @@ public final class Scope implements AutoCloseable {
         }
         if (interrupted) {
             me.interrupt();
+        }
+    }
+
+    /** A caller of {@link Task#join()} was given this failure: close() must not throw it a second time. */
+    void failureSeen(Throwable seen) {
+        lock.lock();
+        try {
+            if (failure == seen) {
+                failureReported = true;
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** A task that waits for its own scope would wait for itself forever. */
+    private void requireNotOwnTask(String what) {
+        Context c = Context.current();
+        if (c != null && c.task != null && c.scope == this) {
+            throw new IllegalStateException("task '" + c.task.threadName() + "' cannot " + what + " its own scope '"
+                    + name + "': it would wait for itself");
         }
     }
 

@@ -3,6 +3,8 @@ package dev.weft.runtime;
 import java.io.InterruptedIOException;
 import java.nio.channels.ClosedByInterruptException;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -27,6 +29,8 @@ final class TaskImpl<T> implements Task<T> {
     private Throwable failure;
     /** How many {@linkplain Scope#shielded shielded} blocks the task's thread is in; guarded by {@code this}. */
     private int shieldDepth;
+    /** Scopes opened by this task's thread and not closed yet; guarded by {@code this}. */
+    private List<Scope> ownedScopes;
 
     TaskImpl(Scope scope, String name, String threadName, Callable<? extends T> body, StartSignal<?> startSignal) {
         this.scope = scope;
@@ -106,6 +110,37 @@ final class TaskImpl<T> implements Task<T> {
         }
         cancelRequested = true;
         wakeForCancel();
+        List<Scope> nested;
+        synchronized (this) {
+            nested = ownedScopes == null ? List.of() : new ArrayList<>(ownedScopes);
+        }
+        for (Scope s : nested) {
+            s.cancel("task '" + threadName + "' was cancelled");
+        }
+    }
+
+    /** A scope opened by this task's thread: cancelled with the task. */
+    void adoptScope(Scope s) {
+        boolean cancelNow;
+        synchronized (this) {
+            if (ownedScopes == null) {
+                ownedScopes = new ArrayList<>(2);
+            }
+            ownedScopes.add(s);
+            cancelNow = cancelRequested;
+        }
+        if (cancelNow) {
+            s.cancel("task '" + threadName + "' was cancelled");
+        }
+    }
+
+    /** The scope was closed. */
+    void forgetScope(Scope s) {
+        synchronized (this) {
+            if (ownedScopes != null) {
+                ownedScopes.remove(s);
+            }
+        }
     }
 
     /**
@@ -182,7 +217,10 @@ final class TaskImpl<T> implements Task<T> {
     private T outcome() {
         return switch (state) {
             case SUCCEEDED -> result;
-            case FAILED -> throw Scope.asUnchecked(threadName, failure);
+            case FAILED -> {
+                scope.failureSeen(failure);
+                throw Scope.asUnchecked(threadName, failure);
+            }
             case CANCELLED -> throw new CancelledException("task '" + threadName + "' was cancelled");
             case RUNNING -> throw new IllegalStateException("task '" + threadName + "' is still running");
         };

@@ -177,6 +177,8 @@ public final class VirtualClock implements TimeSource {
         private int running;
         /** Participants parked in a weft wait. */
         private int parked;
+        /** True while one thread runs {@link #autoAdvance()}; only that thread pops timers for auto-advance. */
+        private boolean advancing;
 
         Engine(boolean autoAdvance) {
             this.autoAdvance = autoAdvance;
@@ -243,7 +245,9 @@ public final class VirtualClock implements TimeSource {
                 });
             }
             boolean counted = waiter.accounting == this;
-            if (counted ? !enterPark(waiter) : waiter.state() != Waiter.WAITING) {
+            // the clock may have passed the deadline before the wake-up was scheduled: do not park past it
+            boolean overdue = deadlineNanos != Deadlines.NONE && now - deadlineNanos >= 0;
+            if (overdue || (counted ? !enterPark(waiter) : waiter.state() != Waiter.WAITING)) {
                 if (wakeUp != null) {
                     wakeUp.cancel();
                 }
@@ -272,7 +276,7 @@ public final class VirtualClock implements TimeSource {
                 if (waiter.markParked()) {
                     running--;
                     parked++;
-                    advance = shouldAutoAdvanceLocked();
+                    advance = startAutoAdvanceLocked();
                 }
             } finally {
                 lock.unlock();
@@ -320,7 +324,7 @@ public final class VirtualClock implements TimeSource {
             lock.lock();
             try {
                 running--;
-                advance = shouldAutoAdvanceLocked();
+                advance = startAutoAdvanceLocked();
             } finally {
                 lock.unlock();
             }
@@ -338,6 +342,19 @@ public final class VirtualClock implements TimeSource {
         }
 
         /**
+         * Claims the auto-advance for the calling thread if it should run and nobody runs it. One advancer at a time:
+         * a task woken by the first action of a batch may park again before the rest of the batch has run, and must
+         * not move the clock past the deadline those actions are due at; the advancer re-checks after each batch.
+         */
+        private boolean startAutoAdvanceLocked() {
+            if (advancing || !shouldAutoAdvanceLocked()) {
+                return false;
+            }
+            advancing = true;
+            return true;
+        }
+
+        /**
          * Jumps from timer to timer while every participant stays blocked: a timer whose action wakes nobody (a
          * ticker nobody reads, a timeout of a non-participant) must not stall the clock. Gives up, with a warning,
          * after {@value #AUTO_ADVANCE_LIMIT} timers that woke nobody: the tasks are deadlocked on something no timer
@@ -349,6 +366,7 @@ public final class VirtualClock implements TimeSource {
                 lock.lock();
                 try {
                     if (!shouldAutoAdvanceLocked()) {
+                        advancing = false;
                         return;
                     }
                     due = popNextLocked();
@@ -361,6 +379,12 @@ public final class VirtualClock implements TimeSource {
                 } catch (RuntimeException e) {
                     LOG.warn("a timer action of a virtual clock failed", e);
                 }
+            }
+            lock.lock();
+            try {
+                advancing = false;
+            } finally {
+                lock.unlock();
             }
             LOG.warn("virtual clock auto-advance fired {} timers without waking any task; its tasks look "
                     + "deadlocked on something no timer can end", AUTO_ADVANCE_LIMIT);

@@ -41,6 +41,73 @@ final class ScopeTest {
         awaitCondition(() -> task.state() != Task.State.RUNNING, "task " + task + " to end");
     }
 
+    // ---- waiting for itself, nested scopes of a cancelled task ----
+
+    @Test
+    @SuppressWarnings("try") // the test calls close() on the scope from one of its tasks on purpose
+    void joinAndClose_fromOwnTask_areRejectedNamingTaskAndScope() throws Exception {
+        try (Scope scope = Scope.open("self")) {
+            Task<String> joiner = scope.fork("joiner", () -> {
+                try {
+                    scope.join();
+                    return "joined";
+                } catch (IllegalStateException e) {
+                    return e.getMessage();
+                }
+            });
+            Task<String> closer = scope.fork("closer", () -> {
+                try {
+                    scope.close();
+                    return "closed";
+                } catch (IllegalStateException e) {
+                    return e.getMessage();
+                }
+            });
+            assertThat(joiner.join()).isEqualTo("task 'self/joiner#1' cannot join its own scope 'self': it would"
+                    + " wait for itself");
+            assertThat(closer.join()).contains("cannot close its own scope 'self'");
+            scope.join();
+        }
+    }
+
+    @Test
+    void close_afterTaskJoinRethrewTheFailure_doesNotThrowItAgain() {
+        IllegalStateException boom = new IllegalStateException("boom");
+        assertThatThrownBy(() -> {
+            try (Scope scope = Scope.open("reported")) {
+                scope.fork("t", () -> {
+                    throw boom;
+                }).join();
+            }
+        }).isSameAs(boom).satisfies(e -> assertThat(e.getSuppressed()).isEmpty());
+    }
+
+    @Test
+    void taskCancel_cancelsTheScopesTheTaskOpened() throws Exception {
+        Channel<String> never = Channel.rendezvous();
+        AtomicReference<Task<String>> inner = new AtomicReference<>();
+        CountDownLatch innerForked = new CountDownLatch(1);
+        try (Scope scope = Scope.open("outer")) {
+            Task<Void> opener = scope.fork("opener", () -> {
+                try (Scope nested = Scope.open("nested")) {
+                    inner.set(nested.fork("receiver", () -> never.receive()));
+                    innerForked.countDown();
+                    nested.join();
+                }
+            });
+            innerForked.await();
+            awaitBlocked(threadOf(inner.get()));
+
+            opener.cancel();
+
+            awaitEnded(inner.get());
+            assertThat(inner.get().state()).isEqualTo(Task.State.CANCELLED);
+            awaitEnded(opener);
+            assertThat(opener.state()).isEqualTo(Task.State.CANCELLED);
+            assertThat(scope.isCancelled()).as("cancelling one task does not cancel its scope").isFalse();
+        }
+    }
+
     // ---- fail-fast ----
 
     @Test

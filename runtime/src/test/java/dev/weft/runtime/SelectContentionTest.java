@@ -29,7 +29,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 final class SelectContentionTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(30);
-    /** The churn goes on at least this long, so that a fast run still cancels selects in every state. */
+    /** The churn cancels at least this many workers, so that a fast run still cancels selects in every state. */
     private static final int MIN_CANCELLATIONS = 50;
 
     private static Scope boundedScope(String name) {
@@ -155,8 +155,8 @@ final class SelectContentionTest {
      * Keeps {@code slots} workers running, each in its own scope, and replaces one at random over and over by
      * cancelling either its task or its scope (without waiting for it to end, so that cancelled workers overlap with
      * live ones), until {@code progress} reaches {@code target} and at least {@link #MIN_CANCELLATIONS} were
-     * cancelled. Runs as a task itself
-     * (a virtual thread, scheduled like the workers, so the churn keeps pace with them on a loaded machine).
+     * cancelled. Runs as a task itself (a virtual thread, scheduled like the workers, so the churn keeps pace with
+     * them on a loaded machine). Fails if progress stops for half the {@link #DEADLINE}: something was lost.
      *
      * @return how many workers were cancelled
      */
@@ -165,7 +165,7 @@ final class SelectContentionTest {
         try (Scope churning = boundedScope(name + "-churn")) {
             Task<Integer> canceller = churning.fork("canceller", () -> {
                 ThreadLocalRandom random = ThreadLocalRandom.current();
-                long deadline = System.nanoTime() + DEADLINE.toNanos();
+                long deadline = System.nanoTime() + DEADLINE.toNanos() / 2;
                 List<Scope> scopes = new ArrayList<>();
                 List<Task<Void>> tasks = new ArrayList<>();
                 List<Scope> retired = new ArrayList<>();
@@ -246,10 +246,11 @@ final class SelectContentionTest {
 
     @Test
     void select_sendSelectsCancelledAtRandom_elementsReportedSentAreExactlyThoseReceived() throws Exception {
+        int senders = 3;
         Channel<Long> small = Channel.buffered(2);
         Channel<Long> larger = Channel.buffered(5);
         List<Channel<Long>> channels = List.of(small, larger);
-        int target = 20_000;
+        int target = 10_000;
         AtomicLong next = new AtomicLong();
         Queue<Long> reportedSent = new ConcurrentLinkedQueue<>();
         AtomicInteger sentCount = new AtomicInteger();
@@ -268,7 +269,7 @@ final class SelectContentionTest {
                             .select();
                 }
             };
-            cancelled = churn("sender", sender, sentCount::get, target, 3);
+            cancelled = churn("sender", sender, sentCount::get, target, senders);
             small.close();
             larger.close();
             receiving.join();
@@ -276,7 +277,8 @@ final class SelectContentionTest {
         assertThat(sorted(received)).as("received vs reported sent, with %d senders cancelled", cancelled)
                 .isEqualTo(sorted(reportedSent))
                 .doesNotHaveDuplicates();
+        // each cancelled sender loses at most the one select it was in, and so do the ones the churn stops at the end
         assertThat(next.get() - reportedSent.size()).as("select attempts that were cancelled before sending")
-                .isLessThanOrEqualTo(cancelled + 3L);
+                .isLessThanOrEqualTo(cancelled + (long) senders);
     }
 }

@@ -346,6 +346,9 @@ final class VirtualClockTest {
         CountDownLatch latch = new CountDownLatch(1);
         AtomicReference<Thread> sleeperThread = new AtomicReference<>();
         AtomicReference<Thread> blockerThread = new AtomicReference<>();
+        AtomicReference<Duration> elapsedWhileAllBlocked = new AtomicReference<>();
+        AtomicReference<Throwable> observerFailure = new AtomicReference<>();
+        Thread testThread = Thread.currentThread();
         try (Scope scope = Scope.builder().name("latch").timeSource(clock).open()) {
             scope.fork("blocker", () -> {
                 blockerThread.set(Thread.currentThread());
@@ -356,18 +359,29 @@ final class VirtualClockTest {
                 Timers.sleep(Duration.ofSeconds(1));
                 return TimeSource.current().now();
             });
-            TestSupport.awaitCondition(() -> sleeperThread.get() != null && blockerThread.get() != null,
-                    "both tasks to start");
-            TestSupport.awaitBlocked(blockerThread.get());
-            TestSupport.awaitCondition(() -> clock.pendingTimers() == 1, "the sleeper's timer");
-            TestSupport.awaitBlocked(sleeperThread.get());
-            assertThat(clock.elapsed()).as("both tasks blocked, but one outside weft").isZero();
-            assertThat(sleeper.state()).isEqualTo(Task.State.RUNNING);
-
-            latch.countDown();
+            // An observer outside the scope looks while this thread too is parked in join(): every participant
+            // but the blocker is in a weft wait, and the decision to jump is taken as the last of them parks.
+            Thread observer = Thread.ofVirtual().name("observer").start(() -> {
+                try {
+                    TestSupport.awaitCondition(() -> sleeperThread.get() != null && blockerThread.get() != null,
+                            "both tasks to start");
+                    TestSupport.awaitBlocked(blockerThread.get());
+                    TestSupport.awaitCondition(() -> clock.pendingTimers() == 1, "the sleeper's timer");
+                    TestSupport.awaitBlocked(sleeperThread.get()); // fails if the clock jumped and woke it
+                    TestSupport.awaitBlocked(testThread);
+                    elapsedWhileAllBlocked.set(clock.elapsed());
+                } catch (Throwable e) {
+                    observerFailure.set(e);
+                } finally {
+                    latch.countDown();
+                }
+            });
             assertThat(joinOrStall(sleeper, clock)).isEqualTo(at(Duration.ofSeconds(1)));
+            TestSupport.awaitTerminated(observer);
             scope.join();
         }
+        assertThat(observerFailure.get()).as("the observer's view").isNull();
+        assertThat(elapsedWhileAllBlocked.get()).as("elapsed while the blocker waited on a latch").isZero();
         assertThat(clock.elapsed()).isEqualTo(Duration.ofSeconds(1));
     }
 
@@ -427,6 +441,40 @@ final class VirtualClockTest {
             assertThat(slow.state()).isEqualTo(Task.State.CANCELLED);
         }
         assertThat(clock.elapsed()).isEqualTo(Duration.ofMinutes(5));
+    }
+
+    @Test
+    void autoAdvance_manyTasksWithTheSameDeadlines_eachWakesAtItsDeadlineNotLater() throws Exception {
+        // All wake-ups due at one instant fire as one batch; a task woken early in the batch that sleeps again must
+        // not move the clock on while later wake-ups of the batch have not run yet.
+        VirtualClock clock = VirtualClock.autoAdvancing();
+        int tasks = 200;
+        int rounds = 5;
+        AtomicInteger wrong = new AtomicInteger();
+        AtomicReference<String> firstWrong = new AtomicReference<>();
+        try (Scope scope = Scope.builder().name("lockstep").timeSource(clock).open()) {
+            Task<Void> coordinator = scope.fork("coordinator", () -> {
+                try (Scope sleepers = Scope.open("sleepers")) {
+                    for (int i = 0; i < tasks; i++) {
+                        sleepers.fork("sleeper-" + i, () -> {
+                            for (int r = 1; r <= rounds; r++) {
+                                Timers.sleep(Duration.ofSeconds(1));
+                                Instant now = TimeSource.current().now();
+                                if (!now.equals(at(Duration.ofSeconds(r)))) {
+                                    wrong.incrementAndGet();
+                                    firstWrong.compareAndSet(null, "round " + r + " woke at " + now);
+                                }
+                            }
+                        });
+                    }
+                    sleepers.join();
+                }
+            });
+            joinOrStall(coordinator, clock);
+        }
+        assertThat(wrong).as("wake-ups at another instant than their deadline, first: %s", firstWrong.get())
+                .hasValue(0);
+        assertThat(clock.elapsed()).isEqualTo(Duration.ofSeconds(rounds));
     }
 
     @Test
