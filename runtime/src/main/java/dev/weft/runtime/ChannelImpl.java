@@ -242,20 +242,7 @@ final class ChannelImpl<E> implements Channel<E> {
         node = new WaitQueue.Node(w, 0, null);
         receivers.add(node);
         lock.unlock();
-        int s;
-        try {
-            s = w.await(deadline);
-        } finally {
-            if (w.state() < 0) {
-                lock.lock();
-                try {
-                    receivers.remove(node);
-                } finally {
-                    lock.unlock();
-                }
-            }
-        }
-        if (s == Waiter.TIMED_OUT) {
+        if (awaitNode(receivers, node, w, deadline) == Waiter.TIMED_OUT) {
             return TIMEOUT;
         }
         if (node.item != WaitQueue.CLOSED) {
@@ -264,10 +251,27 @@ final class ChannelImpl<E> implements Channel<E> {
         return node.item;
     }
 
+    /** Waits for a queued node to be claimed; withdraws it from its queue if it was not (timeout, cancellation). */
+    private int awaitNode(WaitQueue queue, WaitQueue.Node node, Waiter w, long deadline) throws InterruptedException {
+        try {
+            return w.await(deadline);
+        } finally {
+            if (w.state() < 0) {
+                lock.lock();
+                try {
+                    queue.remove(node);
+                } finally {
+                    lock.unlock();
+                }
+            }
+        }
+    }
+
     @Override
     public E receive() throws InterruptedException {
         Object r = receiveInternal(Deadlines.NONE);
         if (r == WaitQueue.CLOSED) {
+            Context.checkCancelled(); // closed because the producer was cancelled with us: report the cancellation
             throw closedForReceive();
         }
         return element(r);
@@ -278,6 +282,7 @@ final class ChannelImpl<E> implements Channel<E> {
         Deadlines.requireNonNegative(timeout, "timeout");
         Object r = receiveInternal(Deadlines.after(Context.clockwork().nanoTime(), timeout));
         if (r == WaitQueue.CLOSED) {
+            Context.checkCancelled();
             throw closedForReceive();
         }
         return r == TIMEOUT ? Optional.empty() : Optional.of(element(r));
@@ -314,20 +319,7 @@ final class ChannelImpl<E> implements Channel<E> {
         WaitQueue.Node node = new WaitQueue.Node(w, 0, e);
         senders.add(node);
         lock.unlock();
-        int s;
-        try {
-            s = w.await(deadline);
-        } finally {
-            if (w.state() < 0) {
-                lock.lock();
-                try {
-                    senders.remove(node);
-                } finally {
-                    lock.unlock();
-                }
-            }
-        }
-        if (s == Waiter.TIMED_OUT) {
+        if (awaitNode(senders, node, w, deadline) == Waiter.TIMED_OUT) {
             return false;
         }
         if (node.item == WaitQueue.CLOSED) {

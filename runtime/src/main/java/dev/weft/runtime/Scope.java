@@ -469,20 +469,29 @@ public final class Scope implements AutoCloseable {
     public void join() throws InterruptedException {
         Context.checkCancelled();
         requireNotOwnTask("join");
+        awaitIdle(false);
+        report();
+    }
+
+    /** Waits until no task of this scope is live; uninterruptibly for close(). */
+    private void awaitIdle(boolean uninterruptibly) throws InterruptedException {
         for (;;) {
             Gate g;
             lock.lock();
             try {
                 if (live.isEmpty()) {
-                    break;
+                    return;
                 }
                 g = idle;
             } finally {
                 lock.unlock();
             }
-            g.await(Deadlines.NONE);
+            if (uninterruptibly) {
+                g.awaitUninterruptibly(Deadlines.NONE);
+            } else {
+                g.await(Deadlines.NONE);
+            }
         }
-        report();
     }
 
     private void report() {
@@ -532,18 +541,10 @@ public final class Scope implements AutoCloseable {
         if (!remaining.isEmpty()) {
             cancel("scope closed");
         }
-        for (;;) {
-            Gate g;
-            lock.lock();
-            try {
-                if (live.isEmpty()) {
-                    break;
-                }
-                g = idle;
-            } finally {
-                lock.unlock();
-            }
-            g.awaitUninterruptibly(Deadlines.NONE);
+        try {
+            awaitIdle(true);
+        } catch (InterruptedException impossible) {
+            throw new AssertionError(impossible);
         }
         TimerHandle timer;
         Throwable unreported = null;
@@ -564,6 +565,19 @@ public final class Scope implements AutoCloseable {
             lock.unlock();
         }
         joinUninterruptibly(ending);
+        // scopes opened by tasks that ended without closing them (a connection's, an endpoint's): close them too,
+        // so that nothing outlives this scope
+        List<Scope> orphans;
+        lock.lock();
+        try {
+            orphans = new ArrayList<>(children);
+        } finally {
+            lock.unlock();
+        }
+        for (Scope orphan : orphans) {
+            orphan.cancel("parent scope '" + name + "' closed");
+            orphan.closeQuietly();
+        }
         if (timer != null) {
             timer.cancel();
         }
@@ -595,6 +609,15 @@ public final class Scope implements AutoCloseable {
         }
         if (interrupted) {
             me.interrupt();
+        }
+    }
+
+    /** Closes an orphaned nested scope for its parent; a failure in it was nobody's to report, so it is logged. */
+    private void closeQuietly() {
+        try {
+            close();
+        } catch (RuntimeException | Error e) {
+            LOG.error("scope '{}', closed with its parent, had a failed task", name, e);
         }
     }
 

@@ -85,8 +85,10 @@ public final class Select<R> {
         Objects.requireNonNull(handler, "handler");
         clauses.add(new ReceiveClause<>(impl(channel), r -> switch (r) {
             case Received.Value<E> v -> handler.apply(v.value());
-            case Received.Closed<E> c -> throw new ChannelClosedException(c.channelName(), false,
-                    c.cause().orElse(null));
+            case Received.Closed<E> c -> {
+                Context.checkCancelled(); // closed because its producer was cancelled with us: report that
+                throw new ChannelClosedException(c.channelName(), false, c.cause().orElse(null));
+            }
         }));
         return this;
     }

@@ -83,6 +83,26 @@ final class ScopeTest {
     }
 
     @Test
+    void close_nestedScopeLeftOpenByAnEndedTask_isCancelledAndClosedWithTheParent() throws Exception {
+        Channel<String> never = Channel.rendezvous();
+        AtomicReference<Scope> leaked = new AtomicReference<>();
+        Task<String> orphanTask;
+        try (Scope scope = Scope.open("parent")) {
+            Task<Task<String>> opener = scope.fork("opener", () -> {
+                Scope nested = Scope.open("leaked"); // never closed by its task
+                leaked.set(nested);
+                return nested.fork("receiver", () -> never.receive());
+            });
+            orphanTask = opener.join();
+            awaitBlocked(threadOf(orphanTask));
+        }
+        assertThat(orphanTask.state()).isEqualTo(Task.State.CANCELLED);
+        assertThat(leaked.get().isCancelled()).isTrue();
+        assertThatThrownBy(() -> leaked.get().fork("late", () -> "x")).isInstanceOf(IllegalStateException.class)
+                .hasMessageContaining("scope 'leaked' is closed");
+    }
+
+    @Test
     void taskCancel_cancelsTheScopesTheTaskOpened() throws Exception {
         Channel<String> never = Channel.rendezvous();
         AtomicReference<Task<String>> inner = new AtomicReference<>();
