@@ -1,6 +1,6 @@
 /**
- * Networking for weft: TCP and Unix stream connections and servers with a virtual thread per connection; later
- * also TLS, UDP, the message protocol, the dispatcher, permanent connections and DNS.
+ * Networking for weft: TCP, TLS and Unix stream connections and servers with a virtual thread per connection, and
+ * UDP endpoints, each read by a task that feeds a channel.
  */
 module dev.weft.net {
     requires transitive dev.weft.runtime;

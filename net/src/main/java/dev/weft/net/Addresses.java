@@ -1,9 +1,10 @@
 package dev.weft.net;
 
 import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
-/** Formatting of socket addresses for logs and errors: IPv6 in brackets, no reverse DNS. */
+/** Formatting of socket addresses for logs and errors: IPv6 in brackets and compressed, no reverse DNS. */
 final class Addresses {
 
     private Addresses() {
@@ -14,11 +15,51 @@ final class Addresses {
         if (a.isUnresolved()) {
             return a.getHostString() + ":" + a.getPort();
         }
-        String host = a.getAddress().getHostAddress();
-        if (a.getAddress() instanceof Inet6Address) {
-            int scope = host.indexOf('%');
-            return "[" + (scope >= 0 ? host.substring(0, scope) : host) + "]:" + a.getPort();
+        InetAddress address = a.getAddress();
+        if (address instanceof Inet6Address) {
+            return "[" + compress(address.getAddress()) + "]:" + a.getPort();
         }
-        return host + ":" + a.getPort();
+        return address.getHostAddress() + ":" + a.getPort();
+    }
+
+    /**
+     * Formats 16 address bytes the RFC 5952 way: lowercase hex groups without leading zeros, and the longest run of
+     * two or more zero groups (the first, on a tie) as {@code ::} — {@code ::1}, not {@code 0:0:0:0:0:0:0:1}.
+     */
+    static String compress(byte[] ipv6) {
+        int[] groups = new int[8];
+        for (int i = 0; i < 8; i++) {
+            groups[i] = ((ipv6[2 * i] & 0xff) << 8) | (ipv6[2 * i + 1] & 0xff);
+        }
+        int bestStart = -1;
+        int bestLength = 1;
+        for (int i = 0; i < 8; ) {
+            if (groups[i] != 0) {
+                i++;
+                continue;
+            }
+            int j = i;
+            while (j < 8 && groups[j] == 0) {
+                j++;
+            }
+            if (j - i > bestLength) {
+                bestStart = i;
+                bestLength = j - i;
+            }
+            i = j;
+        }
+        StringBuilder sb = new StringBuilder(39);
+        for (int i = 0; i < 8; i++) {
+            if (i == bestStart) {
+                sb.append("::");
+                i += bestLength - 1;
+                continue;
+            }
+            if (sb.length() > 0 && sb.charAt(sb.length() - 1) != ':') {
+                sb.append(':');
+            }
+            sb.append(Integer.toHexString(groups[i]));
+        }
+        return sb.toString();
     }
 }

@@ -38,11 +38,12 @@ public sealed interface Connection extends AutoCloseable permits StreamConnectio
      * Connects to a TCP address ({@link java.net.InetSocketAddress}) or a Unix socket
      * ({@link java.net.UnixDomainSocketAddress}) with the default options.
      *
-     * <p>Blocks until connected; only the calling virtual thread waits. A TCP connect that gets no answer (a
-     * blackholed address) fails with {@link java.net.SocketTimeoutException} after {@code timeout}.
+     * <p>Blocks until connected; only the calling virtual thread waits. A connect that gets no answer (a
+     * blackholed TCP address, a Unix socket whose server does not accept) fails with
+     * {@link java.net.SocketTimeoutException} after {@code timeout}.
      *
      * @param address where to connect
-     * @param timeout the longest time a TCP connect may take
+     * @param timeout the longest time the connect may take
      * @return the open connection
      * @throws java.net.ConnectException if the peer refused; the message names the address
      * @throws java.net.SocketTimeoutException if the connect timed out
@@ -87,7 +88,8 @@ public sealed interface Connection extends AutoCloseable permits StreamConnectio
     /**
      * Returns the incoming lines, read by the connection's reader task (started by the first call). The channel
      * closes when the peer closes the stream (a last line without a terminator is still delivered), or with the
-     * {@link IOException} as its cause when reading fails (a reset, for example).
+     * {@link IOException} as its cause when reading fails (a reset, for example; a half line received before a
+     * reset is not delivered: a line counts only with its terminator or at an orderly end of stream).
      *
      * @return the channel of lines; the same one on every call
      * @throws IllegalStateException if {@link #input()} was called first

@@ -1,5 +1,8 @@
 package dev.weft.net;
 
+import dev.weft.runtime.Scope;
+import dev.weft.runtime.TimeSource;
+import dev.weft.runtime.Timers;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -7,9 +10,12 @@ import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.ClosedByInterruptException;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Objects;
+import java.util.concurrent.atomic.AtomicInteger;
 
 /**
  * Connects a {@link Connection}: the address plus a connect timeout, socket options, a maximum line length and an
@@ -22,6 +28,7 @@ public final class Connector {
     private Duration timeout = Duration.ofSeconds(10);
     private SocketOptions options = SocketOptions.defaults();
     private final ConnectionSettings.Builder settings = ConnectionSettings.builder();
+    private TlsClientConfig tls;
 
     Connector(SocketAddress address) {
         Objects.requireNonNull(address, "address");
@@ -33,8 +40,9 @@ public final class Connector {
     }
 
     /**
-     * Sets how long a TCP connect may take before it fails with {@link SocketTimeoutException} (default 10 s — a
-     * loopback or LAN peer answers in microseconds; anything slower is a dead or blackholed address).
+     * Sets how long a connect may take before it fails with {@link SocketTimeoutException} (default 10 s — a
+     * loopback or LAN peer answers in microseconds; anything slower is a dead or blackholed address, or a Unix
+     * socket server whose backlog is full).
      *
      * @param timeout the connect timeout, positive
      * @return this connector
@@ -84,6 +92,24 @@ public final class Connector {
     }
 
     /**
+     * Connects with TLS over TCP (default: plain TCP). {@link #connect()} then also completes the TLS handshake
+     * before it returns, and fails with an {@link javax.net.ssl.SSLHandshakeException} that names the peer and the
+     * reason when the handshake fails.
+     *
+     * @param tls the client TLS configuration, for example {@link TlsClientConfig#defaults()}
+     * @return this connector
+     * @throws IllegalArgumentException if the address is a Unix socket
+     */
+    public Connector tls(TlsClientConfig tls) {
+        Objects.requireNonNull(tls, "tls");
+        if (!(address instanceof InetSocketAddress)) {
+            throw new IllegalArgumentException("TLS needs a TCP address: " + ChannelTransport.describe(address));
+        }
+        this.tls = tls;
+        return this;
+    }
+
+    /**
      * Connects.
      *
      * <p>Blocks until connected; on a virtual thread only that thread waits. Cancelling the calling task aborts
@@ -91,13 +117,16 @@ public final class Connector {
      *
      * @return the open connection; close it when done
      * @throws ConnectException if the peer refused (the message names the address)
-     * @throws SocketTimeoutException if a TCP connect timed out
+     * @throws SocketTimeoutException if the connect timed out
+     * @throws javax.net.ssl.SSLHandshakeException with {@link #tls}, if the handshake failed or timed out
      * @throws IOException on any other failure
      */
     public Connection connect() throws IOException {
         SocketChannel channel = open(address, timeout, options);
         try {
-            return new StreamConnection(new ChannelTransport(channel), settings.build());
+            Transport transport = tls == null ? new ChannelTransport(channel)
+                    : TlsHandshakes.connect(channel, (InetSocketAddress) address, tls);
+            return new StreamConnection(transport, settings.build());
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
@@ -109,9 +138,17 @@ public final class Connector {
         if (address instanceof UnixDomainSocketAddress unix) {
             SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
             try {
-                channel.connect(unix);
+                connectUnix(channel, unix, timeout, where);
                 options.applyTo(channel, false);
                 return channel;
+            } catch (ConnectException e) {
+                channel.close();
+                ConnectException c = new ConnectException("connect to " + where + " failed: " + e.getMessage());
+                c.initCause(e);
+                throw c;
+            } catch (SocketTimeoutException | ClosedByInterruptException e) {
+                channel.close();
+                throw e;
             } catch (IOException e) {
                 channel.close();
                 throw withContext(e, "connect to " + where + " failed");
@@ -132,15 +169,15 @@ public final class Connector {
             return channel;
         } catch (SocketTimeoutException e) {
             channel.close();
-            SocketTimeoutException t = new SocketTimeoutException("connect to " + where + " timed out after "
-                    + timeout);
-            t.initCause(e);
-            throw t;
+            throw timedOut(where, timeout, e);
         } catch (ConnectException e) {
             channel.close();
             ConnectException c = new ConnectException("connect to " + where + " failed: " + e.getMessage());
             c.initCause(e);
             throw c;
+        } catch (ClosedByInterruptException e) {
+            channel.close();
+            throw e; // the caller was cancelled: kept as it is, so the task counts as cancelled, not failed
         } catch (IOException e) {
             channel.close();
             throw withContext(e, "connect to " + where + " failed");
@@ -148,6 +185,44 @@ public final class Connector {
             channel.close();
             throw e;
         }
+    }
+
+    /**
+     * Connects a Unix socket within {@code timeout}. On a platform thread a connect to a server whose backlog is full
+     * blocks until the server accepts (on a virtual thread it fails at once with "Resource temporarily
+     * unavailable"), so a watchdog task closes the channel when the timeout passes.
+     */
+    static void connectUnix(SocketChannel channel, UnixDomainSocketAddress unix, Duration timeout,
+            String where) throws IOException {
+        AtomicInteger state = new AtomicInteger(); // 0 connecting, 1 connected, 2 timed out
+        try (Scope watchdog = Scope.builder().name("connect " + where).timeSource(TimeSource.system()).open()) {
+            watchdog.fork("timeout", () -> {
+                Timers.sleep(timeout);
+                if (state.compareAndSet(0, 2)) {
+                    channel.close();
+                }
+            });
+            try {
+                channel.connect(unix);
+            } catch (AsynchronousCloseException e) {
+                if (state.get() == 2 && !(e instanceof ClosedByInterruptException)) {
+                    throw timedOut(where, timeout, e);
+                }
+                throw e;
+            }
+            if (!state.compareAndSet(0, 1)) {
+                throw timedOut(where, timeout, null);
+            }
+            watchdog.cancel();
+        }
+    }
+
+    private static SocketTimeoutException timedOut(String where, Duration timeout, Throwable cause) {
+        SocketTimeoutException t = new SocketTimeoutException("connect to " + where + " timed out after " + timeout);
+        if (cause != null) {
+            t.initCause(cause);
+        }
+        return t;
     }
 
     private static IOException withContext(IOException e, String message) {

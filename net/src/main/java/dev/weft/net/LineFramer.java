@@ -24,14 +24,16 @@ final class LineFramer {
 
     private final int maxLineLength;
     private final Sink sink;
-    private byte[] line = new byte[256];
+    private byte[] line;
     private int length;
     private boolean discarding;
     private long discarded;
+    private boolean discardedEndsWithCr;
 
     LineFramer(int maxLineLength, Sink sink) {
         this.maxLineLength = maxLineLength;
         this.sink = sink;
+        this.line = newBuffer();
     }
 
     /** Feeds bytes; calls the sink for every line they complete. */
@@ -55,26 +57,39 @@ final class LineFramer {
         }
     }
 
+    private byte[] newBuffer() {
+        return new byte[(int) Math.min(256L, maxLineLength + 1L)];
+    }
+
+    /** The size of the line buffer now: never more than the limit plus one byte (for a {@code \r}). */
+    int bufferCapacity() {
+        return line.length;
+    }
+
     private void append(byte[] b, int off, int len) {
         if (len == 0) {
             return;
         }
         if (discarding) {
             discarded += len;
+            discardedEndsWithCr = b[off + len - 1] == '\r';
             return;
         }
         // the limit counts the line without its "\r\n"; allow one byte over for a "\r" that may come before "\n"
         if ((long) length + len > (long) maxLineLength + 1) {
             discarding = true;
             discarded = (long) length + len;
+            discardedEndsWithCr = b[off + len - 1] == '\r';
             length = 0;
             if (line.length > 4096) {
-                line = new byte[256];
+                line = newBuffer();
             }
             return;
         }
         if (length + len > line.length) {
-            line = Arrays.copyOf(line, Math.max(line.length * 2, length + len));
+            // never more than the limit (plus the "\r"), however the line arrives
+            int capacity = (int) Math.min(Math.max(line.length * 2L, length + len), (long) maxLineLength + 1);
+            line = Arrays.copyOf(line, capacity);
         }
         System.arraycopy(b, off, line, length, len);
         length += len;
@@ -82,9 +97,10 @@ final class LineFramer {
 
     private void endOfLine() throws InterruptedException {
         if (discarding) {
-            long n = discarded;
+            long n = discardedEndsWithCr ? discarded - 1 : discarded;
             discarding = false;
             discarded = 0;
+            discardedEndsWithCr = false;
             sink.oversized(n);
             return;
         }
@@ -99,7 +115,7 @@ final class LineFramer {
         }
         String s = new String(line, 0, n, StandardCharsets.UTF_8);
         if (line.length > 64 * 1024) {
-            line = new byte[256]; // do not keep a large buffer after one large line
+            line = newBuffer(); // do not keep a large buffer after one large line
         }
         sink.line(s);
     }

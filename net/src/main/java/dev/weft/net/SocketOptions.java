@@ -25,6 +25,9 @@ import jdk.net.ExtendedSocketOptions;
 public final class SocketOptions {
 
     private static final SocketOptions DEFAULTS = builder().build();
+    private static final int MAX_KEEPALIVE_SECONDS = 32_767;
+    private static final int MAX_KEEPALIVE_COUNT = 127;
+    private static final int MAX_LINGER_SECONDS = 65_535;
 
     private final boolean tcpNoDelay;
     private final KeepAlive keepAlive;
@@ -65,23 +68,27 @@ public final class SocketOptions {
      * peer is declared dead after {@code count} unanswered probes — so a dead peer is noticed after
      * {@code idle + interval × count}.
      *
-     * @param idle time without traffic before the first probe, at least one second
-     * @param interval time between probes, at least one second
-     * @param count unanswered probes before the connection is dropped, at least 1
+     * @param idle time without traffic before the first probe, whole seconds from 1s to 32767s
+     * @param interval time between probes, whole seconds from 1s to 32767s
+     * @param count unanswered probes before the connection is dropped, from 1 to 127
      */
     public record KeepAlive(Duration idle, Duration interval, int count) {
         /** Checks the timings. */
         public KeepAlive {
             Objects.requireNonNull(idle, "idle");
             Objects.requireNonNull(interval, "interval");
-            if (idle.toSeconds() < 1) {
-                throw new IllegalArgumentException("keepalive idle must be at least 1s: " + idle);
+            // the kernel takes whole seconds (Linux: at most 32767) and at most 127 probes
+            if (idle.toSeconds() < 1 || idle.toSeconds() > MAX_KEEPALIVE_SECONDS || idle.getNano() != 0) {
+                throw new IllegalArgumentException("keepalive idle must be whole seconds from 1s to "
+                        + MAX_KEEPALIVE_SECONDS + "s: " + idle);
             }
-            if (interval.toSeconds() < 1) {
-                throw new IllegalArgumentException("keepalive interval must be at least 1s: " + interval);
+            if (interval.toSeconds() < 1 || interval.toSeconds() > MAX_KEEPALIVE_SECONDS || interval.getNano() != 0) {
+                throw new IllegalArgumentException("keepalive interval must be whole seconds from 1s to "
+                        + MAX_KEEPALIVE_SECONDS + "s: " + interval);
             }
-            if (count < 1) {
-                throw new IllegalArgumentException("keepalive count must be at least 1: " + count);
+            if (count < 1 || count > MAX_KEEPALIVE_COUNT) {
+                throw new IllegalArgumentException("keepalive count must be from 1 to " + MAX_KEEPALIVE_COUNT + ": "
+                        + count);
             }
         }
     }
@@ -146,9 +153,14 @@ public final class SocketOptions {
             channel.setOption(StandardSocketOptions.TCP_NODELAY, tcpNoDelay);
             if (keepAlive != null) {
                 channel.setOption(StandardSocketOptions.SO_KEEPALIVE, true);
-                channel.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, (int) keepAlive.idle().toSeconds());
-                channel.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL, (int) keepAlive.interval().toSeconds());
-                channel.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, keepAlive.count());
+                try {
+                    channel.setOption(ExtendedSocketOptions.TCP_KEEPIDLE, (int) keepAlive.idle().toSeconds());
+                    channel.setOption(ExtendedSocketOptions.TCP_KEEPINTERVAL,
+                            (int) keepAlive.interval().toSeconds());
+                    channel.setOption(ExtendedSocketOptions.TCP_KEEPCOUNT, keepAlive.count());
+                } catch (IOException | UnsupportedOperationException e) {
+                    throw new SocketException("cannot set keepalive timings " + keepAlive + ": " + e.getMessage());
+                }
             }
             if (linger != null) {
                 channel.setOption(StandardSocketOptions.SO_LINGER, (int) linger.toSeconds());
@@ -243,13 +255,15 @@ public final class SocketOptions {
          * Sets {@code SO_LINGER} (default off): close waits up to this long for unsent data; zero resets the
          * connection at once.
          *
-         * @param linger the linger time, whole seconds, not negative
+         * @param linger the linger time, whole seconds from 0 to 65535
          * @return this builder
          */
         public Builder linger(Duration linger) {
             Objects.requireNonNull(linger, "linger");
-            if (linger.isNegative()) {
-                throw new IllegalArgumentException("linger must not be negative: " + linger);
+            // a fraction would be truncated, and 0.5s turned into 0 would reset connections instead of lingering
+            if (linger.isNegative() || linger.getNano() != 0 || linger.toSeconds() > MAX_LINGER_SECONDS) {
+                throw new IllegalArgumentException("linger must be whole seconds from 0s to " + MAX_LINGER_SECONDS
+                        + "s: " + linger);
             }
             this.linger = linger;
             return this;

@@ -70,7 +70,11 @@ final class StreamConnection implements Connection {
             if (lines == null) {
                 lines = Channel.<String>builder().name(name + " lines").capacity(settings.lineBuffer()).build();
                 Channel<String> out = lines;
-                scope.fork("reader", () -> readLines(out));
+                if (closing) {
+                    out.close(); // closed before anyone read: no lines, and no reader to start in a closed scope
+                } else {
+                    scope.fork("reader", () -> readLines(out));
+                }
             }
             return lines;
         }
@@ -205,10 +209,26 @@ final class StreamConnection implements Connection {
             if (!transport.isOpen()) {
                 throw new SocketException("connection " + name + " is closed");
             }
-            transport.write(b, off, len);
+            try {
+                transport.write(b, off, len);
+            } catch (IOException e) {
+                // a bare "Broken pipe" or "Connection reset" does not say which connection; typed failures (a close,
+                // an interrupt, a TLS error) are kept as they are
+                if (e.getClass() != IOException.class && e.getClass() != SocketException.class) {
+                    throw e;
+                }
+                SocketException named = new SocketException("write to " + name + " failed: " + e.getMessage());
+                named.initCause(e);
+                throw named;
+            }
         } finally {
             writeLock.unlock();
         }
+    }
+
+    /** The transport under this connection (for tests and for options that need the channel). */
+    Transport transport() {
+        return transport;
     }
 
     @Override
@@ -228,7 +248,9 @@ final class StreamConnection implements Connection {
 
     @Override
     public void close() {
-        closing = true;
+        synchronized (modeLock) { // so lines() either starts its reader before this, or sees the close
+            closing = true;
+        }
         try {
             transport.close();
         } catch (IOException e) {

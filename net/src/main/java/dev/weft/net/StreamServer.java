@@ -5,6 +5,7 @@ import dev.weft.runtime.ChannelClosedException;
 import dev.weft.runtime.Scope;
 import dev.weft.runtime.Task;
 import dev.weft.runtime.TimeSource;
+import dev.weft.runtime.Timers;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -51,11 +52,18 @@ import org.slf4j.LoggerFactory;
  * <p><b>Graceful stop.</b> {@link #stop(Duration)} stops accepting, lets handlers finish until the grace period
  * ends, then cancels the rest and waits for them.
  *
+ * <p><b>Failures.</b> A handler that throws ends its own connection only (a peer's reset is logged at DEBUG, anything
+ * else at WARN). An accept that fails — out of file descriptors, say — is logged and retried every 100 ms while the
+ * connections already open go on being served.
+ *
  * <p>Thread-safe.
  */
 public final class StreamServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamServer.class);
+    private static final Duration ACCEPT_RETRY = Duration.ofMillis(100);
+    /** The server whose connection the current thread serves, so that {@link #stop} does not wait for itself. */
+    private static final ThreadLocal<StreamServer> SERVING = new ThreadLocal<>();
 
     /** What the server does with a connection that arrives while {@code maxConnections} are being served. */
     public enum LimitPolicy {
@@ -74,10 +82,12 @@ public final class StreamServer implements AutoCloseable {
     private final AtomicInteger active = new AtomicInteger();
     private final AtomicLong accepted = new AtomicLong();
     private final AtomicLong rejected = new AtomicLong();
-    private final Channel<Boolean> idle = Channel.conflated();
+    /** A signal that a connection ended, for {@link #stop}. */
+    private final Channel<Boolean> ended = Channel.conflated();
     private final Channel<Boolean> acceptEnded = Channel.rendezvous();
     private volatile Scope connections;
     private volatile boolean stopping;
+    private int acceptFailures; // accept loop only
 
     private StreamServer(Builder config, ServerSocketChannel server) throws IOException {
         this.config = config;
@@ -177,7 +187,16 @@ public final class StreamServer implements AutoCloseable {
                         slots.trySend(Boolean.TRUE);
                     }
                     break;
+                } catch (IOException e) {
+                    // out of file descriptors (EMFILE, ENFILE) or memory: keep serving the connections we have,
+                    // and try again shortly instead of failing the server
+                    if (config.limitPolicy == LimitPolicy.WAIT) {
+                        slots.trySend(Boolean.TRUE);
+                    }
+                    acceptFailed(e);
+                    continue;
                 }
+                acceptFailures = 0;
                 if (config.limitPolicy == LimitPolicy.REJECT && slots.tryReceive().isEmpty()) {
                     rejected.incrementAndGet();
                     LOG.debug("{}: connection limit {} reached; rejected {}", name, config.maxConnections,
@@ -194,24 +213,38 @@ public final class StreamServer implements AutoCloseable {
         }
     }
 
+    private void acceptFailed(IOException e) throws InterruptedException {
+        if (stopping) {
+            return;
+        }
+        if (acceptFailures++ == 0) {
+            LOG.warn("{}: accept failed, retrying every {} ms until it works: {}", name, ACCEPT_RETRY.toMillis(),
+                    e.toString());
+        } else {
+            LOG.debug("{}: accept failed again: {}", name, e.toString());
+        }
+        Timers.sleep(ACCEPT_RETRY);
+    }
+
     private void serve(Scope conns, SocketChannel channel) throws IOException {
         accepted.incrementAndGet();
         active.incrementAndGet();
         String who = ChannelTransport.describe(channel.getRemoteAddress());
         try {
             conns.fork(who, () -> {
+                SERVING.set(this);
                 try {
                     config.options.applyTo(channel, localAddress instanceof InetSocketAddress);
-                    try (StreamConnection connection = new StreamConnection(new ChannelTransport(channel),
-                            settings)) {
+                    Transport transport = config.tls == null ? new ChannelTransport(channel)
+                            : TlsHandshakes.accept(channel, config.tls);
+                    try (StreamConnection connection = new StreamConnection(transport, settings)) {
                         config.handler.handle(connection);
                     }
                 } finally {
                     channel.close();
-                    if (active.decrementAndGet() == 0) {
-                        idle.trySend(Boolean.TRUE);
-                    }
-                    slots.trySend(Boolean.TRUE);
+                    slots.trySend(Boolean.TRUE); // first: once activeConnections() drops, a new client is served
+                    active.decrementAndGet();
+                    ended.trySend(Boolean.TRUE);
                 }
             });
         } catch (IllegalStateException closed) {
@@ -222,8 +255,12 @@ public final class StreamServer implements AutoCloseable {
     }
 
     private void handlerFailed(Task<?> task, Throwable failure) {
-        if (failure instanceof IOException) {
-            LOG.debug("{}: connection {} ended with an I/O error: {}", name, task.name(), failure.toString());
+        // a peer that resets is expected, not a handler bug: also when it reaches the handler as the cause of the
+        // closed lines channel ("for (String line : connection.lines())")
+        Throwable io = failure instanceof ChannelClosedException && failure.getCause() instanceof IOException
+                ? failure.getCause() : failure;
+        if (io instanceof IOException) {
+            LOG.debug("{}: connection {} ended with an I/O error: {}", name, task.name(), io.toString());
         } else {
             LOG.warn("{}: handler of connection {} failed", name, task.name(), failure);
         }
@@ -233,7 +270,9 @@ public final class StreamServer implements AutoCloseable {
      * Stops the server gracefully: stops accepting at once, lets the handlers finish for up to {@code grace}, then
      * cancels the ones still running and waits for them to end. Idempotent.
      *
-     * <p>Blocks until every handler has ended.
+     * <p>Blocks until every handler has ended. A handler of this server may call it (a STOP command): it then
+     * waits for the other handlers only and returns without waiting for its own; the server has stopped once that
+     * handler returns. If other handlers had to be cancelled, the calling handler is cancelled with them.
      *
      * @param grace how long handlers may take to finish on their own; zero cancels them at once
      * @throws InterruptedException if interrupted while waiting (the handlers are cancelled first)
@@ -247,20 +286,26 @@ public final class StreamServer implements AutoCloseable {
         closeServerSocket();
         slots.trySend(Boolean.TRUE); // wakes an accept loop that waits for a free slot
         Scope conns = connections;
+        boolean fromHandler = SERVING.get() == this;
+        int self = fromHandler ? 1 : 0;
         try {
             TimeSource time = TimeSource.current();
             long deadline = time.nanoTime() + grace.toNanos();
-            while (active.get() > 0) {
+            while (active.get() > self) {
                 long left = deadline - time.nanoTime();
-                if (left <= 0 || idle.receive(Duration.ofNanos(left)).isEmpty()) {
+                if (left <= 0 || ended.receive(Duration.ofNanos(left)).isEmpty()) {
                     break;
                 }
             }
         } finally {
-            if (conns != null && active.get() > 0) {
+            if (conns != null && active.get() > self) {
                 LOG.info("{}: cancelling {} connections still open after the grace period", name, active.get());
                 conns.cancel();
             }
+        }
+        if (fromHandler) {
+            LOG.info("{} stopped accepting; it stops when the handler that stopped it returns", name);
+            return;
         }
         try {
             acceptEnded.receive();
@@ -306,6 +351,7 @@ public final class StreamServer implements AutoCloseable {
         private SocketOptions options = SocketOptions.defaults();
         private final ConnectionSettings.Builder settings = ConnectionSettings.builder();
         private final UnixSockets.Options unixOptions = new UnixSockets.Options();
+        private TlsServerConfig tls;
         private ConnectionHandler handler;
 
         private Builder(SocketAddress address) {
@@ -426,6 +472,25 @@ public final class StreamServer implements AutoCloseable {
         }
 
         /**
+         * Serves TLS over TCP (default: plain TCP). Each accepted connection completes its TLS handshake on its own
+         * virtual thread before the handler is called; a handshake that fails or times out
+         * ({@link TlsServerConfig#handshakeTimeout()}) ends that connection only, logged at DEBUG with the peer's
+         * address and the reason.
+         *
+         * @param tls the server TLS configuration
+         * @return this builder
+         * @throws IllegalArgumentException if the server address is a Unix socket
+         */
+        public Builder tls(TlsServerConfig tls) {
+            Objects.requireNonNull(tls, "tls");
+            if (!(address instanceof InetSocketAddress)) {
+                throw new IllegalArgumentException("TLS needs a TCP address: " + ChannelTransport.describe(address));
+            }
+            this.tls = tls;
+            return this;
+        }
+
+        /**
          * Binds the server and starts its accept loop as a task of {@code scope}; returns once it listens.
          *
          * <p>Blocks until the socket is bound. For a Unix socket, a stale socket file left by a dead process (one
@@ -460,6 +525,10 @@ public final class StreamServer implements AutoCloseable {
             ServerSocketChannel channel = ServerSocketChannel.open();
             try {
                 channel.setOption(StandardSocketOptions.SO_REUSEADDR, options.reuseAddress());
+                if (options.receiveBufferSize() > 0) {
+                    // before bind, so accepted sockets inherit it and the TCP window scale is chosen from it
+                    channel.setOption(StandardSocketOptions.SO_RCVBUF, options.receiveBufferSize());
+                }
                 channel.bind(inet, backlog);
                 return channel;
             } catch (java.net.BindException e) {

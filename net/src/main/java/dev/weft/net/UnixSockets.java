@@ -3,10 +3,13 @@ package dev.weft.net;
 import java.io.IOException;
 import java.net.BindException;
 import java.net.ConnectException;
+import java.net.SocketException;
+import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
@@ -16,6 +19,7 @@ import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
@@ -25,6 +29,10 @@ import org.slf4j.LoggerFactory;
 final class UnixSockets {
 
     private static final Logger LOG = LoggerFactory.getLogger(UnixSockets.class);
+    /** How long the test connect to an existing socket file may take: a live server answers at once. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
+    /** The longest Unix socket path the JDK binds on Linux (measured on JDK 25: 107 bytes is "too long"). */
+    private static final int MAX_PATH_BYTES = 106;
 
     private UnixSockets() {
     }
@@ -46,11 +54,21 @@ final class UnixSockets {
             throw new BindException("cannot listen on unix " + path + ": the path exists and is not a socket");
         }
         try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            probe.connect(address);
+            Connector.connectUnix(probe, address, PROBE_TIMEOUT, "unix " + path);
         } catch (ConnectException refused) {
             LOG.info("removing stale socket file {} (a connect was refused: no process listens on it)", path);
             Files.deleteIfExists(path);
             return;
+        } catch (SocketTimeoutException | SocketException busy) {
+            if (Files.notExists(path, LinkOption.NOFOLLOW_LINKS)) {
+                return; // removed while we looked: the path is free
+            }
+            // a listener whose backlog is full: it makes a platform thread's connect wait, a virtual thread's fail
+            // with EAGAIN; either way someone listens
+            BindException b = new BindException("cannot listen on unix " + path
+                    + ": another server is listening on it (its backlog is full: " + busy.getMessage() + ")");
+            b.initCause(busy);
+            throw b;
         }
         throw new BindException("cannot listen on unix " + path + ": another server is listening on it");
     }
@@ -63,18 +81,29 @@ final class UnixSockets {
     static ServerSocketChannel bind(UnixDomainSocketAddress address, int backlog, Options options)
             throws IOException {
         prepareSocketPath(address);
-        Path path = address.getPath().toAbsolutePath();
-        Path temporary = path.resolveSibling("." + path.getFileName() + "." + ProcessHandle.current().pid() + "."
-                + Long.toHexString(System.nanoTime()) + ".tmp");
+        Path path = address.getPath();
+        Path temporary = path.resolveSibling(String.format(".weft-%08x",
+                java.util.concurrent.ThreadLocalRandom.current().nextInt()));
+        if (temporary.toString().getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+            // the path fits but a temporary name beside it would not: bind in place, and set mode and group at once
+            LOG.debug("binding {} in place: a temporary name beside it would be too long for a Unix socket", path);
+            temporary = path;
+        }
         ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
+        boolean bound = false;
         try {
             channel.bind(UnixDomainSocketAddress.of(temporary), backlog);
+            bound = true;
             options.applyTo(temporary);
-            Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE);
+            if (!temporary.equals(path)) {
+                Files.move(temporary, path, StandardCopyOption.ATOMIC_MOVE);
+            }
             return channel;
         } catch (IOException | RuntimeException e) {
             channel.close();
-            Files.deleteIfExists(temporary);
+            if (bound) {
+                Files.deleteIfExists(temporary);
+            }
             throw e;
         }
     }

@@ -7,7 +7,8 @@ import java.time.Duration;
 /**
  * A token bucket for one connection's writes: up to {@code bytes} per {@code interval}, refilled continuously, with
  * a burst of one interval's worth. A writer over its budget sleeps (a cancellation-aware weft sleep on the current
- * time source), so only that connection waits. Guarded by the connection's write lock.
+ * time source), so only that connection waits; a writer cancelled while it waits writes nothing and spends no
+ * budget. Guarded by the connection's write lock.
  */
 final class WriteRateLimiter {
 
@@ -31,17 +32,26 @@ final class WriteRateLimiter {
             last = time.nanoTime();
         }
         long left = n;
-        while (left > 0) {
-            refill(time.nanoTime());
-            long take = Math.min(left, bytesPerInterval);
-            if (tokens >= take) {
-                tokens -= take;
-                left -= take;
-                continue;
+        boolean done = false;
+        try {
+            while (left > 0) {
+                refill(time.nanoTime());
+                long take = Math.min(left, bytesPerInterval);
+                if (tokens >= take) {
+                    tokens -= take;
+                    left -= take;
+                    continue;
+                }
+                double missing = take - tokens;
+                long waitNanos = (long) Math.ceil(missing * intervalNanos / bytesPerInterval);
+                Timers.sleep(Duration.ofNanos(Math.max(waitNanos, 1)));
             }
-            double missing = take - tokens;
-            long waitNanos = (long) Math.ceil(missing * intervalNanos / bytesPerInterval);
-            Timers.sleep(Duration.ofNanos(Math.max(waitNanos, 1)));
+            done = true;
+        } finally {
+            if (!done) {
+                // cancelled or interrupted: nothing is written, so the budget taken so far goes back
+                tokens = Math.min(bytesPerInterval, tokens + (n - left));
+            }
         }
     }
 

@@ -1,5 +1,6 @@
 /**
- * Networking in plain blocking style: stream connections and servers with a virtual thread per connection.
+ * Networking in plain blocking style: TCP, TLS and Unix stream connections and servers with a virtual thread per
+ * connection, and UDP endpoints — every source of input a channel that a {@code select} can wait on.
  *
  * <h2>An echo server</h2>
  * <pre>{@code
@@ -36,6 +37,29 @@
  *             .select();
  * }
  * }</pre>
+ *
+ * <h2>TLS</h2>
+ * {@link dev.weft.net.TlsServerConfig} (PEM or PKCS#12 certificate and key, SNI names, handshake timeout) goes to
+ * {@code StreamServer.Builder.tls(...)}; {@link dev.weft.net.TlsClientConfig} (trusted CAs, host name verification
+ * on by default, SNI) goes to {@code Connector.tls(...)}. Handshakes run eagerly, so a failure is an exception from
+ * {@code connect()} naming the peer and the reason, and on the server it ends only that connection.
+ *
+ * <h2>A UDP receiver in a select</h2>
+ * <pre>{@code
+ * try (DatagramEndpoint udp = DatagramEndpoint.builder(new InetSocketAddress("127.0.0.1", 4041))
+ *         .maxDatagramSize(1024)
+ *         .bind()) {
+ *     for (;;) {
+ *         boolean more = Select.<Boolean>create()
+ *                 .onReceive(udp.datagrams(), d -> { handle(d.text(), d.address()); return true; })
+ *                 .onReceive(shutdown, s -> false)
+ *                 .select();
+ *         if (!more) break;
+ *     }
+ * }
+ * }</pre>
+ * Broadcast ({@code broadcast(true)}) and IPv4/IPv6 multicast ({@code joinGroup}) are supported; a datagram over
+ * the size limit is refused on send and counted, never delivered cut short, on receive.
  *
  * <p>Reads are owned by a reader task per connection that feeds a bounded channel, because the JDK closes a socket
  * whose reading thread is interrupted: consumers wait on the channel, and cancelling that wait loses no data and

@@ -66,7 +66,7 @@ public final class RuntimeDemo {
 
     /** The blocking-style replacement for a poll loop: one select over a channel and a ticker. */
     private static void selectLoop() throws InterruptedException {
-        // README example: begin
+        // README select: begin
         try (Scope scope = Scope.open("demo");
              Ticker ticker = Timers.ticker(Duration.ofMillis(250))) {
             Channel<String> words = Channel.buffered(8);
@@ -90,7 +90,7 @@ public final class RuntimeDemo {
             }
             scope.join();
         }
-        // README example: end
+        // README select: end
     }
 
     /** A scope with a deadline cancels its tasks when it passes; join() reports it. */

@@ -3,11 +3,8 @@ package dev.weft.samples;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.ByteArrayOutputStream;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -15,8 +12,6 @@ import org.junit.jupiter.api.Timeout;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 final class RuntimeDemoTest {
-
-    private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
 
     @Test
     void main_runs_printsEveryStepInOrder() throws Exception {
@@ -36,19 +31,5 @@ final class RuntimeDemoTest {
         assertThat(lines).contains("[select] producer finished");
         assertThat(lines).anyMatch(l -> l.startsWith("[deadline] scope 'slow' exceeded its deadline"));
         assertThat(lines.getLast()).isEqualTo("done: every task ended with its scope");
-    }
-
-    @Test
-    void readme_mainLoopExample_isTheDemoCode() throws IOException {
-        String source = Files.readString(ROOT.resolve("samples/src/main/java/dev/weft/samples/RuntimeDemo.java"));
-        String begin = "// README example: begin\n";
-        String end = "        // README example: end";
-        String region = source.substring(source.indexOf(begin) + begin.length(), source.indexOf(end));
-        String dedented = region.lines().map(l -> l.length() >= 8 ? l.substring(8) : l.strip())
-                .reduce("", (a, b) -> a + b + "\n");
-
-        String readme = Files.readString(ROOT.resolve("README.md"));
-        assertThat(readme).as("README.md shows the demo's main loop exactly as compiled").contains(
-                "```java\n" + dedented + "```");
     }
 }
