@@ -61,6 +61,13 @@
  * Broadcast ({@code broadcast(true)}) and IPv4/IPv6 multicast ({@code joinGroup}) are supported; a datagram over
  * the size limit is refused on send and counted, never delivered cut short, on receive.
  *
+ * <h2>Messages</h2>
+ * {@link dev.weft.net.Message} is the text message protocol of the eventdispatcher family;
+ * {@link dev.weft.net.MessageConnection} carries messages over a stream connection (one per line) or a datagram
+ * endpoint (one per datagram) and makes request/reply {@code call}s; {@link dev.weft.net.Dispatcher} routes them to
+ * handlers with the family's conventions (HELP, ALIVE, UNKNOWN, INVALID, ...) built in, checked against
+ * {@link dev.weft.net.MessageDefinitions}. The {@code Dispatcher} documentation has a service in twenty lines.
+ *
  * <p>Reads are owned by a reader task per connection that feeds a bounded channel, because the JDK closes a socket
  * whose reading thread is interrupted: consumers wait on the channel, and cancelling that wait loses no data and
  * leaves the socket open.

@@ -3,6 +3,8 @@ package dev.weft.samples;
 import dev.weft.net.Connection;
 import dev.weft.net.Datagram;
 import dev.weft.net.DatagramEndpoint;
+import dev.weft.net.Dispatcher;
+import dev.weft.net.MessageConnection;
 import dev.weft.net.StreamServer;
 import dev.weft.runtime.ReceiveChannel;
 import dev.weft.runtime.Scope;
@@ -15,7 +17,7 @@ import java.util.function.Consumer;
 
 /**
  * The networking examples of the README, compiled here and exercised by the samples' tests: an echo server, a Unix
- * socket server with mode 0660, and a UDP receiver in a select.
+ * socket server with mode 0660, a UDP receiver in a select, and a message service with a dispatcher.
  */
 public final class NetExamples {
 
@@ -88,6 +90,36 @@ public final class NetExamples {
                     .select();
         }
         // README udp: end
+    }
+
+    /**
+     * Starts a message service on {@code address}: it answers {@code LOCK object_name=…} with {@code LOCKED}, and
+     * HELP, ALIVE and UNKNOWN by the built-in conventions; {@code STOP} cancels {@code scope}.
+     *
+     * @param scope the scope that owns the service
+     * @param address where to listen
+     * @return the listening server
+     * @throws IOException if it cannot listen
+     * @throws InterruptedException if interrupted while starting
+     */
+    public static StreamServer messageService(Scope scope, InetSocketAddress address)
+            throws IOException, InterruptedException {
+        // README messages: begin
+        Dispatcher dispatcher = Dispatcher.builder()
+                .on("LOCK", (message, context) -> {
+                    String object = message.require("object_name");       // missing: answered INVALID
+                    context.reply(message.replyTo("LOCKED").parameter("object_name", object));
+                })
+                .on("STOP", (message, context) -> scope.cancel())       // graceful: every connection ends
+                .build();                                              // HELP, ALIVE, UNKNOWN... built in
+        StreamServer server = StreamServer.builder(address)
+                .start(scope, connection -> {
+                    try (MessageConnection messages = MessageConnection.over(connection)) {
+                        dispatcher.serve(messages);                    // handlers run on this connection's thread
+                    }
+                });
+        // README messages: end
+        return server;
     }
 
     /**

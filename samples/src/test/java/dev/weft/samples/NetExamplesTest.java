@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.weft.net.Connection;
 import dev.weft.net.Datagram;
 import dev.weft.net.DatagramEndpoint;
+import dev.weft.net.Message;
+import dev.weft.net.MessageConnection;
 import dev.weft.net.StreamServer;
 import dev.weft.runtime.Channel;
 import dev.weft.runtime.Scope;
@@ -15,6 +17,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
@@ -32,6 +35,34 @@ final class NetExamplesTest {
             StreamServer server = NetExamples.echoServer(scope, new InetSocketAddress(host, 0));
             assertThat(NetExamples.ask(new InetSocketAddress(host, server.port()), "hello")).isEqualTo("hello");
             server.stop(Duration.ofSeconds(1));
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"127.0.0.1", "::1"})
+    void messageService_answersHelpAliveLockAndUnknown(String host) throws Exception {
+        try (Scope scope = Scope.open("service-test")) {
+            StreamServer server = NetExamples.messageService(scope, new InetSocketAddress(host, 0));
+            try (Connection c = Connection.connect(new InetSocketAddress(host, server.port()), Duration.ofSeconds(5));
+                 MessageConnection messages = MessageConnection.over(c)) {
+                Message help = messages.call(Message.builder("HELP").build(), Set.of("COMMANDS"),
+                        Duration.ofSeconds(5));
+                assertThat(help.require("list").split(",")).contains("ALIVE", "HELP", "LOCK", "STOP").isSorted();
+                Message alive = messages.call(Message.builder("ALIVE").build(), Duration.ofSeconds(5));
+                assertThat(alive.command()).isEqualTo("ABSOLUTELY");
+                Message locked = messages.call(Message.builder("LOCK").parameter("object_name", "printer").build(),
+                        Duration.ofSeconds(5));
+                assertThat(locked.command()).isEqualTo("LOCKED");
+                assertThat(locked.require("object_name")).isEqualTo("printer");
+                Message invalid = messages.call(Message.builder("LOCK").build(), Duration.ofSeconds(5));
+                assertThat(invalid.command()).isEqualTo("INVALID");
+                Message unknown = messages.call(Message.builder("FROB").build(), Duration.ofSeconds(5));
+                assertThat(unknown.command()).isEqualTo("UNKNOWN");
+                assertThat(unknown.require("command")).isEqualTo("FROB");
+                messages.send(Message.builder("STOP").build());
+            }
+            scope.join();
+            assertThat(scope.isCancelled()).isTrue();
         }
     }
 
