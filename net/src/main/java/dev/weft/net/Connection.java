@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * A connected byte stream — TCP, Unix stream socket or TLS — in plain blocking style.
@@ -84,6 +85,27 @@ public sealed interface Connection extends AutoCloseable permits StreamConnectio
      * @return the local address
      */
     SocketAddress localAddress();
+
+    /**
+     * Returns who is at the other end of a Unix stream connection: the peer's user and group ids as the kernel
+     * recorded them when the connection was made ({@code SO_PEERCRED}). The JDK does not report the peer's pid, so
+     * {@link PeerCredentials#pid()} is empty here (a {@link UnixSeqpacketConnection} has it). Empty for TCP and TLS
+     * connections, which carry no credentials.
+     *
+     * <pre>{@code
+     * StreamServer.builder(UnixDomainSocketAddress.of(path)).start(scope, c -> {
+     *     long uid = c.peerCredentials().orElseThrow().uid().orElseThrow();
+     *     if (uid != 0) {
+     *         c.send("ERROR only root may connect");
+     *         return;
+     *     }
+     *     serve(c);
+     * });
+     * }</pre>
+     *
+     * @return the peer's credentials, or empty where the transport has none
+     */
+    Optional<PeerCredentials> peerCredentials();
 
     /**
      * Returns the incoming lines, read by the connection's reader task (started by the first call). The channel

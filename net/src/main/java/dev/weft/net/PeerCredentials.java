@@ -89,13 +89,19 @@ public record PeerCredentials(OptionalLong pid, OptionalLong uid, OptionalLong g
 
     /**
      * The credentials of the peer of a connected JDK Unix stream socket: {@code SO_PEERCRED} through
-     * {@link ExtendedSocketOptions#SO_PEERCRED}. The JDK reports the peer's user and group as names (it drops the
-     * pid and the numeric ids), so the pid is empty and the ids are looked up: a name the JDK could not resolve is
-     * the id itself in decimal; any other name is looked up in {@code /etc/passwd} and {@code /etc/group}. An id
-     * that only a network directory (LDAP, NIS) knows is empty.
+     * {@link ExtendedSocketOptions#SO_PEERCRED}.
      */
     static PeerCredentials of(SocketChannel channel) throws IOException {
-        UnixDomainPrincipal principal = channel.getOption(ExtendedSocketOptions.SO_PEERCRED);
+        return of(channel.getOption(ExtendedSocketOptions.SO_PEERCRED));
+    }
+
+    /**
+     * The credentials in a principal the JDK read with {@code SO_PEERCRED}. The JDK reports the peer's user and group
+     * as names (it drops the pid and the numeric ids), so the pid is empty and the ids are looked up: a name the JDK
+     * could not resolve is the id itself in decimal; any other name is looked up in {@code /etc/passwd} and
+     * {@code /etc/group}. An id that only a network directory (LDAP, NIS) knows is empty.
+     */
+    static PeerCredentials of(UnixDomainPrincipal principal) {
         OptionalLong uid = lookup(principal.user().getName(), PASSWD);
         OptionalLong gid = lookup(principal.group().getName(), GROUP);
         return new PeerCredentials(OptionalLong.empty(), uid, gid);

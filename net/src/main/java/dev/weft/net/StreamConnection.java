@@ -11,6 +11,7 @@ import java.io.OutputStream;
 import java.net.SocketAddress;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
@@ -58,6 +59,11 @@ final class StreamConnection implements Connection {
     @Override
     public SocketAddress localAddress() {
         return transport.localAddress();
+    }
+
+    @Override
+    public Optional<PeerCredentials> peerCredentials() {
+        return transport.peerCredentials();
     }
 
     @Override

@@ -2,6 +2,7 @@ package dev.weft.net;
 
 import java.io.IOException;
 import java.net.SocketAddress;
+import java.util.Optional;
 
 /**
  * A connected byte stream under a {@link Connection}: a TCP or Unix socket channel, or a TLS socket. Reads and
@@ -25,6 +26,11 @@ interface Transport {
     SocketAddress localAddress();
 
     SocketAddress remoteAddress();
+
+    /** The peer's credentials, where the OS gives them (a Unix socket); empty by default. */
+    default Optional<PeerCredentials> peerCredentials() {
+        return Optional.empty();
+    }
 
     /** A short description for logs and errors, e.g. {@code tcp 127.0.0.1:4040}. */
     String describe();

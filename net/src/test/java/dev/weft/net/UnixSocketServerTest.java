@@ -10,6 +10,7 @@ import dev.weft.runtime.Scope;
 import dev.weft.runtime.testing.PinningGuard;
 import java.io.IOException;
 import java.net.BindException;
+import java.net.InetSocketAddress;
 import java.net.ConnectException;
 import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
@@ -76,6 +77,43 @@ final class UnixSocketServerTest {
                 assertThat(nextLine(c)).isEqualTo("ünïcödé");
             }
             server.stop(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void peerCredentials_onBothEnds_areThisProcessUserAndGroup() throws Exception {
+        UnixDomainSocketAddress address = socket("creds.sock");
+        long uid = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:uid")).longValue();
+        long gid = ((Number) Files.getAttribute(Path.of("/proc/self"), "unix:gid")).longValue();
+        try (Scope scope = Scope.open("test")) {
+            StreamServer server = StreamServer.builder(address).start(scope, c -> {
+                PeerCredentials peer = c.peerCredentials().orElseThrow();
+                c.send(peer.uid().orElseThrow() + " " + peer.gid().orElseThrow() + " " + peer.pid().isPresent());
+            });
+            try (Connection c = Connection.connect(address, CONNECT)) {
+                assertThat(nextLine(c)).as("what the server saw: uid gid hasPid").isEqualTo(uid + " " + gid + " false");
+                PeerCredentials serverSide = c.peerCredentials().orElseThrow();
+                assertThat(serverSide.uid()).hasValue(uid);
+                assertThat(serverSide.gid()).hasValue(gid);
+                assertThat(serverSide.pid()).as("the JDK gives no pid").isEmpty();
+                assertThat(c.peerCredentials()).as("cached, the same answer").isEqualTo(c.peerCredentials());
+            }
+            server.stop(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void peerCredentials_ofTcpConnections_areEmpty() throws Exception {
+        for (String host : List.of("127.0.0.1", "::1")) {
+            try (Scope scope = Scope.open("test")) {
+                StreamServer server = StreamServer.builder(new InetSocketAddress(host, 0)).start(scope, c ->
+                        c.send("peer " + c.peerCredentials()));
+                try (Connection c = Connection.connect(server.localAddress(), CONNECT)) {
+                    assertThat(nextLine(c)).isEqualTo("peer Optional.empty");
+                    assertThat(c.peerCredentials()).isEmpty();
+                }
+                server.stop(Duration.ofSeconds(5));
+            }
         }
     }
 
