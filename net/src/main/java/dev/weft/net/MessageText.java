@@ -188,6 +188,8 @@ final class MessageText {
         private final String input;
         private final int end;
         private final int[] where = new int[1];
+        /** The value {@link #scanValue} read last. */
+        private String scanned = "";
 
         Parser(String input, int end) {
             this.input = input;
@@ -322,68 +324,57 @@ final class MessageText {
                 String value;
                 if (i < end && input.charAt(i) == '"') {
                     int open = i;
-                    i++;
-                    int valueStart = i;
-                    StringBuilder unescaped = null;
-                    while (true) {
-                        if (i >= end) {
-                            throw error(open, "unterminated quoted value of parameter " + name);
-                        }
-                        char c = input.charAt(i);
-                        if (c == '"') {
-                            break;
-                        }
-                        if (c == '\\' && i + 1 < end) {
-                            char escaped = escape(input.charAt(i + 1), true);
-                            if (escaped != 0) {
-                                if (unescaped == null) {
-                                    unescaped = new StringBuilder(i - valueStart + 16);
-                                }
-                                unescaped.append(input, valueStart, i).append(escaped);
-                                i += 2;
-                                valueStart = i;
-                                continue;
-                            }
-                        }
-                        i++;
+                    i = scanValue(i + 1, true);
+                    if (i >= end) {
+                        throw error(open, "unterminated quoted value of parameter " + name);
                     }
-                    value = unescaped == null
-                            ? input.substring(valueStart, i)
-                            : unescaped.append(input, valueStart, i).toString();
+                    value = scanned;
                     i++; // the closing quote
                     if (i < end && input.charAt(i) != ';') {
                         throw error(i, "quoted value of parameter " + name + " must be followed by ';' or the end, "
                                 + "not " + describe(input.charAt(i)));
                     }
                 } else {
-                    int valueStart = i;
-                    StringBuilder unescaped = null;
-                    while (i < end) {
-                        char c = input.charAt(i);
-                        if (c == ';') {
-                            break;
-                        }
-                        if (c == '\\' && i + 1 < end) {
-                            char escaped = escape(input.charAt(i + 1), false);
-                            if (escaped != 0) {
-                                if (unescaped == null) {
-                                    unescaped = new StringBuilder(i - valueStart + 16);
-                                }
-                                unescaped.append(input, valueStart, i).append(escaped);
-                                i += 2;
-                                valueStart = i;
-                                continue;
-                            }
-                        }
-                        i++;
-                    }
-                    value = unescaped == null
-                            ? input.substring(valueStart, i)
-                            : unescaped.append(input, valueStart, i).toString();
+                    i = scanValue(i, false);
+                    value = scanned;
                 }
                 parameters.put(name, value); // a repeated name: the last one wins
                 i++; // the ';' (or past the end)
             }
+        }
+
+        /**
+         * Reads a value from {@code from} up to its terminator — the closing {@code "} of a quoted value, or
+         * {@code ;} or the end of an unquoted one — resolving escapes, into {@link #scanned}; returns the index of
+         * the terminator ({@code end} if there is none). A value without escapes is one substring, no copying.
+         */
+        private int scanValue(int from, boolean quoted) {
+            char terminator = quoted ? '"' : ';';
+            int i = from;
+            int valueStart = from;
+            StringBuilder unescaped = null;
+            while (i < end) {
+                char c = input.charAt(i);
+                if (c == terminator) {
+                    break;
+                }
+                if (c == '\\' && i + 1 < end) {
+                    char escaped = escape(input.charAt(i + 1), quoted);
+                    if (escaped != 0) {
+                        if (unescaped == null) {
+                            unescaped = new StringBuilder(i - valueStart + 16);
+                        }
+                        unescaped.append(input, valueStart, i).append(escaped);
+                        i += 2;
+                        valueStart = i;
+                        continue;
+                    }
+                }
+                i++;
+            }
+            scanned = unescaped == null ? input.substring(valueStart, i) : unescaped.append(input, valueStart, i)
+                    .toString();
+            return i;
         }
 
         /** The error for a name at {@code [nameStart, i)} that is not followed by '='. */
