@@ -7,5 +7,6 @@ module dev.weft.samples {
     requires dev.weft.fs.events;
     requires dev.weft.signals;
     requires dev.weft.process;
+    requires org.slf4j;
     requires static org.jspecify;
 }

@@ -698,8 +698,15 @@ public final class MessageConnection implements AutoCloseable {
         return "MessageConnection[" + name + (isOpen() ? "]" : ", closed]");
     }
 
-    /** Makes the reader answer invalid messages with INVALID; set by a dispatcher that serves this connection. */
-    void answerInvalid(boolean on) {
+    /**
+     * Makes the reader answer each line (or datagram) that is not a valid message with
+     * {@code INVALID message=<what is wrong>}, to where it came from; the line is skipped either way and the
+     * connection stays open. {@link Dispatcher#serve(MessageConnection)} turns this on; a program that reads
+     * {@link #messages()} itself (a router, say) turns it on here. Off by default.
+     *
+     * @param on whether to answer invalid messages
+     */
+    public void answerInvalid(boolean on) {
         this.answerInvalid = on;
     }
 
