@@ -6,12 +6,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.weft.net.spi.Resolution;
+import dev.weft.runtime.CancelledException;
+import dev.weft.runtime.Scope;
+import dev.weft.runtime.Task;
+import dev.weft.runtime.TaskFailedException;
+import dev.weft.runtime.VirtualClock;
 import dev.weft.runtime.testing.PinningGuard;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.SocketTimeoutException;
 import java.net.UnknownHostException;
+import java.nio.ByteBuffer;
+import java.nio.channels.DatagramChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -26,6 +34,14 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
+import org.xbill.DNS.ARecord;
+import org.xbill.DNS.DClass;
+import org.xbill.DNS.Flags;
+import org.xbill.DNS.Message;
+import org.xbill.DNS.Name;
+import org.xbill.DNS.Record;
+import org.xbill.DNS.Section;
+import org.xbill.DNS.Type;
 
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 @ExtendWith(PinningGuard.class)
@@ -241,6 +257,142 @@ final class DnsResolverTest {
 
         assertThat(caller.join(DEFAULT_WAIT)).isTrue();
         assertThat(thrown.get()).isInstanceOf(InterruptedException.class);
+    }
+
+    @Test
+    void resolve_aAnswersButAaaaFails_returnsTheIpv4Addresses() throws Exception {
+        dns.set("half.test", TTL, ip("127.0.0.2"), ip("::1"));
+        dns.override("half.test", "AAAA", TestDnsServer.Mode.SERVFAIL);
+
+        Resolution r = resolver().build().resolve("half.test");
+
+        assertThat(r.addresses()).containsExactly(ip("127.0.0.2"));
+    }
+
+    @Test
+    void resolve_aaaaAnswersButATimesOut_returnsTheIpv6Addresses() throws Exception {
+        dns.set("half.test", TTL, ip("127.0.0.2"), ip("::1"));
+        dns.override("half.test", "A", TestDnsServer.Mode.SILENT);
+
+        Resolution r = resolver().queryTimeout(Duration.ofMillis(300)).build().resolve("half.test");
+
+        assertThat(r.addresses()).containsExactly(ip("::1"));
+    }
+
+    @Test
+    void resolve_oneTypeNegativeOtherFails_throwsIOExceptionNotUnknownHost() throws Exception {
+        dns.set("half.test", TTL, ip("127.0.0.2"));
+        dns.override("half.test", "A", TestDnsServer.Mode.REFUSED);
+
+        assertThatThrownBy(() -> resolver().build().resolve("half.test"))
+                .isInstanceOf(IOException.class)
+                .isNotInstanceOf(UnknownHostException.class)
+                .hasMessageContaining("half.test. A")
+                .hasMessageContaining("REFUSED");
+    }
+
+    @Test
+    void resolve_zeroTtl_isReportedAsZero() throws Exception {
+        dns.set("volatile.test", Duration.ZERO, ip("127.0.0.2"));
+
+        assertThat(resolver().build().resolve("volatile.test").ttl()).isEqualTo(Duration.ZERO);
+    }
+
+    @Test
+    void resolve_serverStopped_throwsIOExceptionNamingTheServer() throws Exception {
+        dns.stop();
+        DnsResolver resolver = resolver().queryTimeout(Duration.ofMillis(500)).build();
+
+        assertThatThrownBy(() -> resolver.resolve("backend.test"))
+                .isInstanceOf(IOException.class)
+                .isNotInstanceOf(UnknownHostException.class)
+                .hasMessageContaining("backend.test")
+                .hasMessageContaining(Addresses.format(dns.address()));
+    }
+
+    @Test
+    void resolve_strayReplies_areIgnoredUntilTheMatchingOneArrives() throws Exception {
+        try (DatagramChannel fake = DatagramChannel.open().bind(new InetSocketAddress(ip("127.0.0.1"), 0))) {
+            InetSocketAddress address = (InetSocketAddress) fake.getLocalAddress();
+            DnsResolver resolver = DnsResolver.builder().server(address).attempts(1)
+                    .queryTimeout(Duration.ofSeconds(20)).build();
+            AtomicReference<Object> result = new AtomicReference<>();
+            Thread caller = Thread.ofVirtual().start(() -> {
+                try {
+                    result.set(resolver.resolve("stray.test"));
+                } catch (Exception e) {
+                    result.set(e);
+                }
+            });
+            for (int i = 0; i < 2; i++) { // the A and the AAAA question
+                ByteBuffer in = ByteBuffer.allocate(512);
+                SocketAddress client = fake.receive(in);
+                Message query = new Message(in.flip());
+                Record question = query.getQuestion();
+                int id = query.getHeader().getID();
+                // 1: wrong id; 2: right id, another question; 3: garbage; 4: the answer
+                fake.send(ByteBuffer.wrap(reply(id ^ 1, question, "9.9.9.9").toWire()), client);
+                Record other = Record.newRecord(Name.fromString("other.test."), question.getType(), DClass.IN);
+                fake.send(ByteBuffer.wrap(reply(id, other, "9.9.9.8").toWire()), client);
+                fake.send(ByteBuffer.wrap(new byte[] {1, 2, 3}), client);
+                fake.send(ByteBuffer.wrap(reply(id, question, "127.0.0.7").toWire()), client);
+            }
+            assertThat(caller.join(DEFAULT_WAIT)).isTrue();
+            assertThat(result.get()).isInstanceOf(Resolution.class);
+            assertThat(((Resolution) result.get()).addresses()).containsExactly(ip("127.0.0.7"));
+        }
+    }
+
+    private static Message reply(int id, Record question, String ipv4) throws IOException {
+        Message m = new Message(id);
+        m.getHeader().setFlag(Flags.QR);
+        m.addRecord(question, Section.QUESTION);
+        if (question.getType() == Type.A) {
+            m.addRecord(new ARecord(question.getName(), DClass.IN, 30, ip(ipv4)), Section.ANSWER);
+        }
+        return m;
+    }
+
+    @Test
+    void resolve_inACancelledTask_endsPromptly() throws Exception {
+        dns.silent();
+        DnsResolver resolver = resolver().queryTimeout(Duration.ofMinutes(10)).build();
+        try (Scope scope = Scope.open("cancel-test")) {
+            Task<Resolution> task = scope.fork("resolve", () -> resolver.resolve("backend.test"));
+            dns.awaitQueries("backend.test", "A", 1, DEFAULT_WAIT);
+            dns.awaitQueries("backend.test", "AAAA", 1, DEFAULT_WAIT);
+
+            task.cancel();
+
+            assertThatThrownBy(() -> task.join(DEFAULT_WAIT)).isInstanceOf(CancelledException.class);
+            assertThat(task.state()).isEqualTo(Task.State.CANCELLED);
+        }
+    }
+
+    @Test
+    void resolve_inAScopeOnAnAutoAdvancingVirtualClock_works() throws Exception {
+        dns.set("backend.test", TTL, ip("127.0.0.2"));
+        DnsResolver resolver = resolver().build();
+        VirtualClock clock = VirtualClock.autoAdvancing();
+        try (Scope scope = Scope.builder().name("virtual").timeSource(clock).open()) {
+            Task<Resolution> task = scope.fork("resolve", () -> resolver.resolve("backend.test"));
+
+            assertThat(task.join().addresses()).containsExactly(ip("127.0.0.2"));
+        }
+    }
+
+    @Test
+    void resolve_inAScopeOnAVirtualClock_timesOutInRealTime() throws Exception {
+        dns.silent();
+        DnsResolver resolver = resolver().queryTimeout(Duration.ofMillis(300)).build();
+        VirtualClock clock = VirtualClock.autoAdvancing();
+        try (Scope scope = Scope.builder().name("virtual").timeSource(clock).open()) {
+            Task<Resolution> task = scope.fork("resolve", () -> resolver.resolve("backend.test"));
+
+            assertThatThrownBy(task::join).isInstanceOf(TaskFailedException.class)
+                    .hasCauseInstanceOf(SocketTimeoutException.class);
+            assertThat(clock.elapsed()).isEqualTo(Duration.ZERO);
+        }
     }
 
     // --- names ---

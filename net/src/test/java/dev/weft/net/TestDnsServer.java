@@ -64,7 +64,8 @@ import org.xbill.DNS.Type;
  * gets NXDOMAIN; a CNAME is followed inside the table and the whole chain is put in the answer, as a recursive server
  * does.
  *
- * <p><b>Modes</b> (apply to every question, UDP and TCP, until changed): {@link #normal()} answers from the table;
+ * <p><b>Modes</b> (apply to every question, UDP and TCP, until changed; {@link #override(String, String, Mode)}
+ * sets one for a single name and type): {@link #normal()} answers from the table;
  * {@link #servfail()} answers SERVFAIL; {@link #refuse()} answers REFUSED; {@link #silent()} logs the question and
  * never answers (clients time out); {@link #truncating()} answers over UDP with an empty, TC-flagged reply so that
  * clients must ask again over TCP, where they get the real answer. {@link #stop()} closes the sockets: from then on
@@ -123,6 +124,7 @@ final class TestDnsServer implements AutoCloseable {
     private final InetSocketAddress address;
     private final Map<Name, Entry> table = new ConcurrentHashMap<>();
     private volatile Mode mode = Mode.NORMAL;
+    private final Map<String, Mode> overrides = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition logged = lock.newCondition();
     private final List<Query> log = new ArrayList<>();
@@ -258,7 +260,28 @@ final class TestDnsServer implements AutoCloseable {
     }
 
     /**
-     * The current mode.
+     * Makes questions for one name and type get {@code mode}, whatever the server-wide mode is — e.g. A answers
+     * normally while AAAA times out.
+     *
+     * @param name the name, with or without the trailing dot
+     * @param type the type, e.g. {@code "AAAA"}
+     * @param mode what to do with such questions
+     */
+    void override(String name, String type, Mode mode) {
+        overrides.put(key(name(name).toString(), type), Objects.requireNonNull(mode, "mode"));
+    }
+
+    /** Removes every {@link #override(String, String, Mode) override}. */
+    void clearOverrides() {
+        overrides.clear();
+    }
+
+    private static String key(String absoluteName, String type) {
+        return absoluteName + " " + type.toUpperCase(java.util.Locale.ROOT);
+    }
+
+    /**
+     * The current server-wide mode.
      *
      * @return the mode
      */
@@ -498,15 +521,16 @@ final class TestDnsServer implements AutoCloseable {
         if (question == null || query.getHeader().getFlag(Flags.QR)) {
             return Optional.empty();
         }
+        Query q = new Query(question.getName().toString().toLowerCase(java.util.Locale.ROOT),
+                Type.string(question.getType()), overTcp, from, Instant.now());
         lock.lock();
         try {
-            log.add(new Query(question.getName().toString().toLowerCase(java.util.Locale.ROOT),
-                    Type.string(question.getType()), overTcp, from, Instant.now()));
+            log.add(q);
             logged.signalAll();
         } finally {
             lock.unlock();
         }
-        Mode m = mode;
+        Mode m = overrides.getOrDefault(key(q.name(), q.type()), mode);
         Message reply = new Message(query.getHeader().getID());
         Header header = reply.getHeader();
         header.setFlag(Flags.QR);
