@@ -103,6 +103,12 @@ import org.xbill.DNS.Type;
  * in a child JVM, with and without the property. {@code DnsResolver} never goes through {@code InetAddress}
  * lookups.
  *
+ * <p><b>Clocks.</b> The query timeout is measured on the system clock, not on the caller's
+ * {@link dev.weft.runtime.TimeSource}: it bounds a real network wait. In a test on a
+ * {@link dev.weft.runtime.VirtualClock}, a query therefore takes real time, and an auto-advancing clock does not
+ * jump while one runs (the query tasks are blocked in socket reads, which count as running). TTLs are only reported,
+ * so their expiry is tracked on whatever clock the caller uses.
+ *
  * <p>Thread-safe and immutable: one resolver may be shared by any number of connections. It holds no resources.
  */
 public final class DnsResolver implements Resolver {
@@ -229,7 +235,11 @@ public final class DnsResolver implements Resolver {
     public Resolution resolve(String host) throws IOException, InterruptedException {
         Objects.requireNonNull(host, "host");
         if (host.isBlank()) {
-            throw new IllegalArgumentException("host must not be blank");
+            throw new IllegalArgumentException("host must not be blank: \"" + host + "\"");
+        }
+        if (host.chars().anyMatch(c -> Character.isWhitespace(c) || Character.isISOControl(c))) {
+            throw new IllegalArgumentException("host must not contain whitespace or control characters: \"" + host
+                    + "\"");
         }
         Optional<Resolution> local = withoutQuery(host);
         if (local.isPresent()) {
@@ -241,16 +251,19 @@ public final class DnsResolver implements Resolver {
             tried.add(candidate.toString());
             Optional<Resolution> answer = resolveCandidate(host, candidate);
             if (answer.isPresent()) {
+                LOG.debug("dns {}: {} ttl {}s (asked {})", host, answer.get().addresses(),
+                        answer.get().ttl().toSeconds(), tried);
                 return answer.get();
             }
         }
+        LOG.debug("dns {}: no addresses (asked {})", host, tried);
         throw new UnknownHostException(host + ": no A or AAAA records (asked " + String.join(", ", tried)
                 + " at " + formatServers() + ")");
     }
 
     /** The answer for an IP literal or {@code localhost}, which needs no query. */
     private static Optional<Resolution> withoutQuery(String host) throws UnknownHostException {
-        String h = host.strip();
+        String h = host;
         if (h.startsWith("[") && h.endsWith("]")) {
             String inner = h.substring(1, h.length() - 1);
             Optional<InetAddress> literal = inner.indexOf(':') >= 0 ? ResolvConf.ipLiteral(inner) : Optional.empty();
@@ -287,7 +300,7 @@ public final class DnsResolver implements Resolver {
 
     /** The names to ask for {@code host}, in order: see the class comment. */
     List<Name> candidates(String host) {
-        String h = host.strip();
+        String h = host;
         Name name;
         try {
             name = Name.fromString(h, null);

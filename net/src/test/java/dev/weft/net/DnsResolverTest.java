@@ -208,6 +208,7 @@ final class DnsResolverTest {
                 .hasMessageContaining("backend.test")
                 .hasMessageContaining(Addresses.format(dns.address()))
                 .hasMessageContaining("did not answer within 300 ms");
+        dns.awaitQueries("backend.test", "A", 2, DEFAULT_WAIT); // silent: logged, maybe after the client gave up
         assertThat(dns.count("backend.test", "A")).isEqualTo(2); // one per attempt
     }
 
@@ -222,6 +223,24 @@ final class DnsResolverTest {
             assertThat(resolver.resolve("backend.test").addresses()).containsExactly(ip("127.0.0.9"));
             assertThat(dns.count("backend.test", "A")).isEqualTo(1);
             assertThat(second.count("backend.test", "A")).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void resolve_attempts_goRoundTheServerListThatManyTimes() throws Exception {
+        try (TestDnsServer second = TestDnsServer.start()) {
+            dns.silent();
+            second.servfail();
+            DnsResolver resolver = DnsResolver.builder().server(dns.address()).server(second.address())
+                    .queryTimeout(Duration.ofMillis(200)).attempts(3).build();
+
+            assertThatThrownBy(() -> resolver.resolve("backend.test"))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageContaining(Addresses.format(dns.address()) + " did not answer within 200 ms")
+                    .hasMessageContaining(Addresses.format(second.address()) + " answered SERVFAIL");
+            dns.awaitQueries("backend.test", "A", 3, DEFAULT_WAIT);
+            assertThat(dns.count("backend.test", "A")).isEqualTo(3);
+            assertThat(second.count("backend.test", "A")).isEqualTo(3);
         }
     }
 
@@ -510,7 +529,12 @@ final class DnsResolverTest {
                 .hasMessageContaining("fd00::zz");
         assertThatThrownBy(() -> resolver.resolve("x".repeat(64) + ".test"))
                 .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> resolver.resolve(null)).isInstanceOf(NullPointerException.class);
+        assertThatThrownBy(() -> resolver.resolve(" backend.test")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("host must not contain whitespace or control characters: \" backend.test\"");
+        assertThatThrownBy(() -> resolver.resolve("back end")).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> resolver.resolve("[127.0.0.1]")).isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("[127.0.0.1]");
+        assertThatThrownBy(() -> resolver.resolve(null)).isInstanceOf(NullPointerException.class).hasMessage("host");
         assertThat(dns.queries()).isEmpty();
     }
 

@@ -74,7 +74,9 @@ import org.xbill.DNS.Type;
  * <p><b>Query log.</b> Every question received (also in silent mode) is logged as a {@link Query}. {@link #queries()}
  * returns the log, {@link #count(String, String)} counts one name and type, and {@link #awaitQueries(String, String,
  * int, Duration)} / {@link #awaitQueries(int, Duration)} block until the n-th query arrived — use them instead of
- * sleeping. {@link #clearLog()} starts a new log (counts restart at zero).
+ * sleeping. {@link #clearLog()} starts a new log (counts restart at zero). The log holds at most {@value #MAX_LOG}
+ * questions; past that, reading it throws {@link IllegalStateException} until {@link #clearLog()} (a long soak
+ * test clears it as it goes).
  *
  * <p>The server runs on plain virtual threads named {@code weft-test-dns-...}, deliberately not in a weft
  * {@code Scope}: a test running on a {@code VirtualClock} would otherwise count the server's socket reads as running
@@ -84,6 +86,9 @@ import org.xbill.DNS.Type;
  * <p>Thread-safe: the test thread changes the table and modes while the server threads answer.
  */
 final class TestDnsServer implements AutoCloseable {
+
+    /** The most questions the log holds; later ones are answered but not logged, and reading the log fails. */
+    static final int MAX_LOG = 100_000;
 
     /** What the server does with a question. */
     enum Mode {
@@ -128,6 +133,7 @@ final class TestDnsServer implements AutoCloseable {
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition logged = lock.newCondition();
     private final List<Query> log = new ArrayList<>();
+    private long unlogged;
     private final List<Thread> threads = new ArrayList<>();
     private final List<SocketChannel> connections = new ArrayList<>();
     private boolean stopped;
@@ -297,6 +303,7 @@ final class TestDnsServer implements AutoCloseable {
     List<Query> queries() {
         lock.lock();
         try {
+            requireComplete();
             return List.copyOf(log);
         } finally {
             lock.unlock();
@@ -314,6 +321,7 @@ final class TestDnsServer implements AutoCloseable {
         Predicate<Query> match = matcher(name, type);
         lock.lock();
         try {
+            requireComplete();
             return (int) log.stream().filter(match).count();
         } finally {
             lock.unlock();
@@ -357,6 +365,7 @@ final class TestDnsServer implements AutoCloseable {
         lock.lock();
         try {
             while (true) {
+                requireComplete();
                 List<Query> matching = log.stream().filter(match).toList();
                 if (matching.size() >= n) {
                     return matching.get(n - 1);
@@ -373,10 +382,19 @@ final class TestDnsServer implements AutoCloseable {
         }
     }
 
-    /** Empties the query log. */
+    private void requireComplete() {
+        if (unlogged > 0) {
+            throw new IllegalStateException("the query log of the dns server at " + Addresses.format(address)
+                    + " overflowed: " + unlogged + " queries after the first " + MAX_LOG
+                    + " were not logged; call clearLog() more often");
+        }
+    }
+
+    /** Empties the query log (and forgets an overflow). */
     void clearLog() {
         lock.lock();
         try {
+            unlogged = 0;
             log.clear();
         } finally {
             lock.unlock();
@@ -525,7 +543,11 @@ final class TestDnsServer implements AutoCloseable {
                 Type.string(question.getType()), overTcp, from, Instant.now());
         lock.lock();
         try {
-            log.add(q);
+            if (log.size() < MAX_LOG) {
+                log.add(q);
+            } else {
+                unlogged++;
+            }
             logged.signalAll();
         } finally {
             lock.unlock();
