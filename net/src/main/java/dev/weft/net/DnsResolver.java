@@ -72,7 +72,7 @@ import org.xbill.DNS.Type;
  *
  * <p><b>Names.</b>
  * <ul>
- *   <li>IP literals ({@code 10.0.0.7}, {@code ::1}, {@code [::1]}, {@code fe80::1%eth0}) and {@code localhost}
+ *   <li>IP literals ({@code 10.0.0.7}, {@code ::1}, {@code [::1]}, {@code fe80::1%2}, {@code fe80::1%eth0}) and {@code localhost}
  *       (→ {@code 127.0.0.1} and {@code ::1}) are answered without a query, with a TTL of {@link #LITERAL_TTL}.</li>
  *   <li>A name ending in a dot is absolute: it is asked as it is, and only that.</li>
  *   <li>A name with at least one dot is asked as it is <em>first</em>, then with each search domain appended.

@@ -198,7 +198,8 @@ record ResolvConf(
     }
 
     /**
-     * Parses an IP literal strictly — a dotted quad, or an IPv6 address with an optional scope — without any lookup.
+     * Parses an IP literal strictly — a dotted quad, or an IPv6 address with an optional scope (a number, or the
+     * name of an existing interface) — without any DNS lookup.
      *
      * @param text the text
      * @return the address, or empty if {@code text} is not an IP literal
@@ -206,12 +207,19 @@ record ResolvConf(
     static Optional<InetAddress> ipLiteral(String text) {
         try {
             if (text.indexOf(':') >= 0) {
+                int percent = text.indexOf('%');
+                if (percent > 0 && !text.substring(percent + 1).chars().allMatch(Character::isDigit)) {
+                    // a scope given as an interface name (fe80::1%eth0), which ofLiteral does not take: getByName
+                    // parses IPv6 literals without any lookup and maps the name through NetworkInterface
+                    Inet6Address.ofLiteral(text.substring(0, percent)); // the address part must be a literal
+                    return Optional.of(InetAddress.getByName(text));
+                }
                 return Optional.of(Inet6Address.ofLiteral(text));
             }
             if (DOTTED_QUAD.matcher(text).matches()) {
                 return Optional.of(Inet4Address.ofLiteral(text));
             }
-        } catch (IllegalArgumentException notALiteral) {
+        } catch (IllegalArgumentException | java.net.UnknownHostException notALiteral) {
             return Optional.empty();
         }
         return Optional.empty();

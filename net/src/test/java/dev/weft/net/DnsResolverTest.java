@@ -497,7 +497,8 @@ final class DnsResolverTest {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"10.0.0.7", "127.0.0.1", "::1", "[::1]", "fd00::1:2", "[fd00::1:2]"})
+    @ValueSource(strings = {"10.0.0.7", "127.0.0.1", "::1", "[::1]", "fd00::1:2", "[fd00::1:2]", "fe80::1%1",
+        "::1%lo", "::ffff:10.0.0.7"})
     void resolve_ipLiteral_skipsDns(String literal) throws Exception {
         Resolution r = resolver().build().resolve(literal);
 
@@ -505,6 +506,19 @@ final class DnsResolverTest {
         assertThat(r.addresses()).containsExactly(ip(bare));
         assertThat(r.host()).isEqualTo(literal);
         assertThat(r.ttl()).isEqualTo(DnsResolver.LITERAL_TTL);
+        assertThat(dns.queries()).isEmpty();
+    }
+
+    @Test
+    void resolve_linkLocalLiteralWithInterfaceName_skipsDns() throws Exception {
+        String name = ResolvConfTest.interfaceWithLinkLocalAddress();
+        DnsResolver resolver = resolver().build();
+
+        Resolution r = resolver.resolve("[fe80::1%" + name + "]");
+
+        assertThat(r.addresses()).singleElement().satisfies(a -> assertThat(a.isLinkLocalAddress()).isTrue());
+        assertThatThrownBy(() -> resolver.resolve("fe80::1%no-such-interface0"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("fe80::1%no-such-interface0");
         assertThat(dns.queries()).isEmpty();
     }
 

@@ -4,13 +4,17 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.OptionalInt;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -168,7 +172,7 @@ final class ResolvConfTest {
     }
 
     @Test
-    void ipLiteral_acceptsOnlyStrictLiterals() {
+    void ipLiteral_acceptsOnlyStrictLiterals() throws SocketException {
         assertThat(ResolvConf.ipLiteral("192.0.2.1")).isPresent();
         assertThat(ResolvConf.ipLiteral("::1")).isPresent();
         assertThat(ResolvConf.ipLiteral("2001:db8::1")).isPresent();
@@ -177,5 +181,19 @@ final class ResolvConfTest {
         assertThat(ResolvConf.ipLiteral("256.0.0.1")).isEmpty();
         assertThat(ResolvConf.ipLiteral("example.com")).isEmpty();
         assertThat(ResolvConf.ipLiteral("fd00::zz")).isEmpty();
+        assertThat(ResolvConf.ipLiteral("fe80::1%1")).isPresent();
+        assertThat(ResolvConf.ipLiteral("fe80::1%" + interfaceWithLinkLocalAddress())).isPresent();
+        assertThat(ResolvConf.ipLiteral("fe80::1%no-such-interface0")).isEmpty();
+        assertThat(ResolvConf.ipLiteral("example.com%lo")).isEmpty();
+    }
+
+    /** The name of a network interface with an IPv6 link-local address; the test is skipped if there is none. */
+    static String interfaceWithLinkLocalAddress() throws SocketException {
+        Optional<String> name = NetworkInterface.networkInterfaces()
+                .filter(i -> i.inetAddresses().anyMatch(a -> a instanceof Inet6Address && a.isLinkLocalAddress()))
+                .map(NetworkInterface::getName)
+                .findFirst();
+        Assumptions.assumeTrue(name.isPresent(), "no interface with an IPv6 link-local address");
+        return name.orElseThrow();
     }
 }
