@@ -125,8 +125,9 @@ public final class DnsResolver implements Resolver {
     /** The default {@linkplain Builder#ndots(int) ndots}: one, as glibc. */
     public static final int DEFAULT_NDOTS = 1;
 
-    /** The server used when none is configured, as glibc: the local host, port 53. */
-    public static final InetSocketAddress DEFAULT_SERVER = new InetSocketAddress(InetAddress.getLoopbackAddress(), 53);
+    /** The server used when none is configured, as glibc: {@code 127.0.0.1}, port 53. */
+    public static final InetSocketAddress DEFAULT_SERVER =
+            new InetSocketAddress(ResolvConf.ipLiteral("127.0.0.1").orElseThrow(), 53);
 
     static final int MAX_CNAME_HOPS = 16;
 
@@ -150,8 +151,8 @@ public final class DnsResolver implements Resolver {
 
     /**
      * Returns a resolver configured from {@code /etc/resolv.conf}: its servers (or {@link #DEFAULT_SERVER}), search
-     * list, and {@code ndots}, {@code timeout} and {@code attempts} options (or the defaults). The file is read once,
-     * now.
+     * list, and {@code ndots}, {@code timeout} and {@code attempts} options (or the defaults). The file is read now,
+     * once per call: make one resolver and share it (it is thread-safe).
      *
      * @return the resolver
      * @throws IOException if the file exists but cannot be read
@@ -263,27 +264,26 @@ public final class DnsResolver implements Resolver {
 
     /** The answer for an IP literal or {@code localhost}, which needs no query. */
     private static Optional<Resolution> withoutQuery(String host) throws UnknownHostException {
-        String h = host;
-        if (h.startsWith("[") && h.endsWith("]")) {
-            String inner = h.substring(1, h.length() - 1);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            String inner = host.substring(1, host.length() - 1);
             Optional<InetAddress> literal = inner.indexOf(':') >= 0 ? ResolvConf.ipLiteral(inner) : Optional.empty();
             if (literal.isEmpty()) {
                 throw new IllegalArgumentException("host is not a valid bracketed IPv6 literal: " + host);
             }
             return Optional.of(new Resolution(host, List.of(literal.get()), LITERAL_TTL));
         }
-        if (h.indexOf(':') >= 0) {
-            Optional<InetAddress> literal = ResolvConf.ipLiteral(h);
+        if (host.indexOf(':') >= 0) {
+            Optional<InetAddress> literal = ResolvConf.ipLiteral(host);
             if (literal.isEmpty()) {
                 throw new IllegalArgumentException("host is not a valid IPv6 literal or host name: " + host);
             }
             return Optional.of(new Resolution(host, List.of(literal.get()), LITERAL_TTL));
         }
-        Optional<InetAddress> v4 = ResolvConf.ipLiteral(h);
+        Optional<InetAddress> v4 = ResolvConf.ipLiteral(host);
         if (v4.isPresent()) {
             return Optional.of(new Resolution(host, List.of(v4.get()), LITERAL_TTL));
         }
-        String lower = h.toLowerCase(Locale.ROOT);
+        String lower = host.toLowerCase(Locale.ROOT);
         if (lower.equals("localhost") || lower.equals("localhost.")) {
             return Optional.of(new Resolution(host, List.of(
                     InetAddress.getByAddress("localhost", new byte[] {127, 0, 0, 1}),
@@ -300,14 +300,13 @@ public final class DnsResolver implements Resolver {
 
     /** The names to ask for {@code host}, in order: see the class comment. */
     List<Name> candidates(String host) {
-        String h = host;
         Name name;
         try {
-            name = Name.fromString(h, null);
+            name = Name.fromString(host, null);
         } catch (TextParseException e) {
             throw new IllegalArgumentException("host is not a valid DNS name: " + host + " (" + e.getMessage() + ")");
         }
-        if (h.startsWith(".") || h.contains("..")) {
+        if (host.startsWith(".") || host.contains("..")) {
             throw new IllegalArgumentException("host is not a valid DNS name: " + host + " (empty label)");
         }
         if (name.isAbsolute()) {
