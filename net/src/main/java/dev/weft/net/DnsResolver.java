@@ -90,8 +90,9 @@ import org.xbill.DNS.Type;
  *       {@link IOException} naming the name and the servers: the next candidate could give a wrong answer for a
  *       name that does exist.</li>
  * </ul>
- * A CNAME chain inside an answer is followed (up to {@value #MAX_CNAME_HOPS} links); a chain that leaves the answer
- * without address records counts as NODATA.
+ * A CNAME chain inside an answer is followed (up to {@value #MAX_CNAME_HOPS} links); when it ends at a name the
+ * answer has no records for (a server that does not chase CNAMEs out of its zone), that name is asked for, up to
+ * {@value #MAX_CNAME_QUERIES} more queries. The TTL covers every CNAME used.
  *
  * <p><b>dnsjava and {@code InetAddress}.</b> dnsjava's jar declares {@code provides
  * java.net.spi.InetAddressResolverProvider} ({@code org.xbill.DNS.spi.DnsjavaInetAddressResolverProvider}), and
@@ -130,6 +131,7 @@ public final class DnsResolver implements Resolver {
             new InetSocketAddress(ResolvConf.ipLiteral("127.0.0.1").orElseThrow(), 53);
 
     static final int MAX_CNAME_HOPS = 16;
+    static final int MAX_CNAME_QUERIES = 8;
 
     private static final Logger LOG = LoggerFactory.getLogger(DnsResolver.class);
     private static final int MAX_UDP_REPLY = 65_535;
@@ -403,8 +405,49 @@ public final class DnsResolver implements Resolver {
         return Optional.empty();
     }
 
-    /** One query over all servers and attempts; never throws an IOException, returns it as a failure. */
+    /**
+     * One query (one name, one type) over all servers and attempts, asking again for the target of a CNAME chain that
+     * leaves the answer without address records; never throws an IOException, returns it as a failure.
+     */
     private Outcome query(String host, Name name, int type) throws InterruptedException {
+        Name current = name;
+        long ttl = Long.MAX_VALUE;
+        for (int query = 0; query <= MAX_CNAME_QUERIES; query++) {
+            Message reply;
+            try {
+                reply = exchange(host, current, type);
+            } catch (IOException e) {
+                return new Outcome.Failure(e);
+            }
+            Chain chain;
+            try {
+                chain = chain(host, current, type, reply);
+            } catch (UnknownHostException impossible) { // getByAddress throws only for a bad length
+                throw new IllegalStateException("dns " + current + ": malformed address record", impossible);
+            }
+            ttl = Math.min(ttl, chain.ttlSeconds());
+            if (!chain.addresses().isEmpty()) {
+                return new Outcome.Answer(chain.addresses(), ttl, false);
+            }
+            boolean nxdomain = reply.getRcode() == Rcode.NXDOMAIN;
+            if (chain.dangling().isEmpty() || nxdomain) {
+                return new Outcome.Answer(List.of(), 0, nxdomain);
+            }
+            LOG.debug("dns {} {}: the CNAME chain leaves the answer at {}; asking for it", name, Type.string(type),
+                    chain.dangling().get());
+            current = chain.dangling().get();
+        }
+        LOG.debug("dns {} {}: CNAME chain longer than {} queries; treated as NODATA", name, Type.string(type),
+                MAX_CNAME_QUERIES);
+        return new Outcome.Answer(List.of(), 0, false);
+    }
+
+    /**
+     * Asks the servers, in order, {@link #attempts} rounds, until one gives a NOERROR or NXDOMAIN reply.
+     *
+     * @throws IOException naming the name and what each server did, if none did
+     */
+    private Message exchange(String host, Name name, int type) throws IOException, InterruptedException {
         Message query = Message.newQuery(Record.newRecord(name, type, DClass.IN));
         byte[] wire = query.toWire();
         List<String> problems = new ArrayList<>();
@@ -420,10 +463,14 @@ public final class DnsResolver implements Resolver {
                     }
                     int rcode = reply.getRcode();
                     if (rcode == Rcode.NOERROR || rcode == Rcode.NXDOMAIN) {
-                        return answer(host, name, type, reply, rcode == Rcode.NXDOMAIN);
+                        return reply;
                     }
+                    LOG.debug("dns {} {}: {} answered {}", name, Type.string(type), Addresses.format(server),
+                            Rcode.string(rcode));
                     problems.add(Addresses.format(server) + " answered " + Rcode.string(rcode));
                 } catch (SocketTimeoutException e) {
+                    LOG.debug("dns {} {}: no reply from {} within {} ms", name, Type.string(type),
+                            Addresses.format(server), queryTimeout.toMillis());
                     problems.add(Addresses.format(server) + " did not answer within " + queryTimeout.toMillis()
                             + " ms");
                     last = e;
@@ -432,6 +479,8 @@ public final class DnsResolver implements Resolver {
                         Thread.interrupted();
                         throw interrupted(e);
                     }
+                    LOG.debug("dns {} {}: {} failed: {}", name, Type.string(type), Addresses.format(server),
+                            e.toString());
                     problems.add(Addresses.format(server) + ": " + e);
                     last = e;
                 }
@@ -445,7 +494,7 @@ public final class DnsResolver implements Resolver {
         if (last != null) {
             error.initCause(last);
         }
-        return new Outcome.Failure(error);
+        throw error;
     }
 
     private static InterruptedException interrupted(IOException cause) {
@@ -533,9 +582,15 @@ public final class DnsResolver implements Resolver {
         return Optional.of(reply);
     }
 
-    /** The addresses of an answer, following CNAMEs from the question's name, with the smallest TTL of the chain. */
-    private static Outcome.Answer answer(String host, Name name, int type, Message reply, boolean nxdomain)
-            throws UnknownHostException {
+    /**
+     * What an answer says about a name: its addresses, the smallest TTL of the records used, and — if the CNAME
+     * chain leads to a name the answer has no records for — that name.
+     */
+    private record Chain(List<InetAddress> addresses, long ttlSeconds, Optional<Name> dangling) {
+    }
+
+    /** Follows the CNAME chain from {@code name} inside the answer section of {@code reply}. */
+    private static Chain chain(String host, Name name, int type, Message reply) throws UnknownHostException {
         List<Record> records = reply.getSection(Section.ANSWER);
         Name current = name;
         long ttl = Long.MAX_VALUE;
@@ -553,7 +608,7 @@ public final class DnsResolver implements Resolver {
                 }
             }
             if (!addresses.isEmpty()) {
-                return new Outcome.Answer(addresses, Math.min(ttl, addressTtl), false);
+                return new Chain(addresses, Math.min(ttl, addressTtl), Optional.empty());
             }
             CNAMERecord cname = null;
             for (Record r : records) {
@@ -568,7 +623,7 @@ public final class DnsResolver implements Resolver {
             ttl = Math.min(ttl, cname.getTTL());
             current = cname.getTarget();
         }
-        return new Outcome.Answer(List.of(), 0, nxdomain);
+        return new Chain(List.of(), ttl, current.equals(name) ? Optional.empty() : Optional.of(current));
     }
 
     private String formatServers() {

@@ -121,6 +121,32 @@ final class DnsResolverTest {
     }
 
     @Test
+    void resolve_cnameChainLeavingTheAnswer_asksForTheTarget() throws Exception {
+        dns.chaseCnames(false);
+        dns.cname("www.test", Duration.ofSeconds(300), "edge.test");
+        dns.cname("edge.test", Duration.ofSeconds(9), "origin.test");
+        dns.set("origin.test", Duration.ofSeconds(60), ip("127.0.0.4"));
+
+        Resolution r = resolver().build().resolve("www.test");
+
+        assertThat(r.addresses()).containsExactly(ip("127.0.0.4"));
+        assertThat(r.ttl()).isEqualTo(Duration.ofSeconds(9));
+        assertThat(dns.queries()).filteredOn(q -> q.type().equals("A")).extracting(TestDnsServer.Query::name)
+                .containsExactly("www.test.", "edge.test.", "origin.test.");
+    }
+
+    @Test
+    void resolve_cnameLoop_endsAsUnknownHost() throws Exception {
+        dns.chaseCnames(false);
+        dns.cname("ping.test", TTL, "pong.test");
+        dns.cname("pong.test", TTL, "ping.test");
+
+        assertThatThrownBy(() -> resolver().build().resolve("ping.test")).isInstanceOf(UnknownHostException.class);
+        assertThat(dns.count("ping.test", "A") + dns.count("pong.test", "A"))
+                .isEqualTo(DnsResolver.MAX_CNAME_QUERIES + 1);
+    }
+
+    @Test
     void resolve_cnameToAMissingName_isUnknownHost() throws Exception {
         dns.cname("dangling.test", TTL, "gone.test");
 

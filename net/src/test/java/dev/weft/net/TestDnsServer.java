@@ -64,7 +64,7 @@ import org.xbill.DNS.Type;
  * {@link #cname(String, Duration, String)} makes a name an alias; {@link #remove(String)} forgets it. Names are
  * case-insensitive and may be given with or without the trailing dot. A question for a name that is not in the table
  * gets NXDOMAIN; a CNAME is followed inside the table and the whole chain is put in the answer, as a recursive server
- * does.
+ * does (unless {@link #chaseCnames(boolean) chaseCnames(false)}).
  *
  * <p><b>Modes</b> (apply to every question, UDP and TCP, until changed; {@link #override(String, String, Mode)}
  * sets one for a single name and type): {@link #normal()} answers from the table;
@@ -131,6 +131,7 @@ final class TestDnsServer implements AutoCloseable {
     private final InetSocketAddress address;
     private final Map<Name, Entry> table = new ConcurrentHashMap<>();
     private volatile Mode mode = Mode.NORMAL;
+    private volatile boolean chaseCnames = true;
     private final Map<String, Mode> overrides = new ConcurrentHashMap<>();
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition logged = lock.newCondition();
@@ -265,6 +266,17 @@ final class TestDnsServer implements AutoCloseable {
     /** Answers UDP questions with an empty TC-flagged reply; TCP questions get the real answer. */
     void truncating() {
         mode = Mode.TRUNCATING;
+    }
+
+    /**
+     * Sets whether a CNAME is followed inside the table (default: yes, as a recursive server does). With
+     * {@code false} an answer for an alias holds only its CNAME record, as from an authoritative server whose zone
+     * does not hold the target, and clients must ask for the target themselves.
+     *
+     * @param chase whether to follow CNAMEs
+     */
+    void chaseCnames(boolean chase) {
+        this.chaseCnames = chase;
     }
 
     /**
@@ -598,7 +610,7 @@ final class TestDnsServer implements AutoCloseable {
                 case Entry.Alias alias -> {
                     reply.addRecord(new CNAMERecord(current, DClass.IN, alias.ttl(), alias.target()),
                             Section.ANSWER);
-                    if (type == Type.CNAME) {
+                    if (type == Type.CNAME || !chaseCnames) {
                         return;
                     }
                     current = alias.target();
