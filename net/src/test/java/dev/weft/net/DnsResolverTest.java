@@ -7,9 +7,11 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.weft.net.spi.Resolution;
 import dev.weft.runtime.CancelledException;
+import dev.weft.runtime.Channel;
 import dev.weft.runtime.Scope;
 import dev.weft.runtime.Task;
 import dev.weft.runtime.TaskFailedException;
+import dev.weft.runtime.Timers;
 import dev.weft.runtime.VirtualClock;
 import dev.weft.runtime.testing.PinningGuard;
 import java.io.IOException;
@@ -437,6 +439,45 @@ final class DnsResolverTest {
             assertThatThrownBy(task::join).isInstanceOf(TaskFailedException.class)
                     .hasCauseInstanceOf(SocketTimeoutException.class);
             assertThat(clock.elapsed()).isEqualTo(Duration.ZERO);
+        }
+    }
+
+    @Test
+    void resolve_againAfterTheTtlOnAnAutoAdvancingVirtualClock_seesTheNewRecords() throws Exception {
+        dns.set("backend.test", Duration.ofSeconds(30), ip("127.0.0.2"));
+        DnsResolver resolver = resolver().build();
+        Channel<TestDnsServer.Query> queries = dns.subscribe();
+        Channel<Resolution> answers = Channel.buffered(16);
+        VirtualClock clock = VirtualClock.autoAdvancing();
+        try (Scope scope = Scope.builder().name("ttl").timeSource(clock).open()) {
+            scope.fork("client", () -> {
+                while (true) {
+                    Resolution r = resolver.resolve("backend.test");
+                    answers.send(r);
+                    Timers.sleep(r.ttl());
+                }
+            });
+            assertThat(nextA(queries).name()).isEqualTo("backend.test.");
+            assertThat(answers.receive(DEFAULT_WAIT).orElseThrow().addresses()).containsExactly(ip("127.0.0.2"));
+
+            dns.set("backend.test", Duration.ofSeconds(30), ip("127.0.0.3"));
+
+            // waiting in a weft receive lets the clock jump over the client's 30 s sleep
+            nextA(queries);
+            assertThat(answers.receive(DEFAULT_WAIT).orElseThrow().addresses()).containsExactly(ip("127.0.0.3"));
+            assertThat(clock.elapsed()).isEqualTo(Duration.ofSeconds(30));
+            scope.cancel();
+        }
+        assertThat(queries.droppedCount()).isZero();
+    }
+
+    private static TestDnsServer.Query nextA(Channel<TestDnsServer.Query> queries) throws InterruptedException {
+        while (true) {
+            TestDnsServer.Query q = queries.receive(DEFAULT_WAIT).orElseThrow(
+                    () -> new AssertionError("no A query within " + DEFAULT_WAIT));
+            if (q.type().equals("A")) {
+                return q;
+            }
         }
     }
 

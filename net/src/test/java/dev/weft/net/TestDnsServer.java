@@ -1,5 +1,8 @@
 package dev.weft.net;
 
+import dev.weft.runtime.Channel;
+import dev.weft.runtime.ChannelClosedException;
+import dev.weft.runtime.OverflowPolicy;
 import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
@@ -22,6 +25,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.Condition;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Predicate;
@@ -76,7 +80,8 @@ import org.xbill.DNS.Type;
  * <p><b>Query log.</b> Every question received (also in silent mode) is logged as a {@link Query}. {@link #queries()}
  * returns the log, {@link #count(String, String)} counts one name and type, and {@link #awaitQueries(String, String,
  * int, Duration)} / {@link #awaitQueries(int, Duration)} block until the n-th query arrived — use them instead of
- * sleeping. {@link #clearLog()} starts a new log (counts restart at zero). The log holds at most {@value #MAX_LOG}
+ * sleeping; {@link #subscribe()} gives the questions as a weft channel, for tests on a virtual clock.
+ * {@link #clearLog()} starts a new log (counts restart at zero). The log holds at most {@value #MAX_LOG}
  * questions; past that, reading it throws {@link IllegalStateException} until {@link #clearLog()} (a long soak
  * test clears it as it goes).
  *
@@ -91,6 +96,9 @@ final class TestDnsServer implements AutoCloseable {
 
     /** The most questions the log holds; later ones are answered but not logged, and reading the log fails. */
     static final int MAX_LOG = 100_000;
+
+    /** The buffer of each {@link #subscribe()} channel. */
+    static final int SUBSCRIPTION_CAPACITY = 1024;
 
     /** What the server does with a question. */
     enum Mode {
@@ -138,6 +146,7 @@ final class TestDnsServer implements AutoCloseable {
     private final List<Query> log = new ArrayList<>();
     private long unlogged;
     private final List<Thread> threads = new ArrayList<>();
+    private final List<Channel<Query>> subscribers = new CopyOnWriteArrayList<>();
     private final List<SocketChannel> connections = new ArrayList<>();
     private boolean stopped;
 
@@ -404,6 +413,37 @@ final class TestDnsServer implements AutoCloseable {
         }
     }
 
+    /**
+     * Returns a channel that receives every question arriving from now on, for a test that must wait in a weft wait:
+     * on an auto-advancing {@code VirtualClock}, a thread blocked in {@link #awaitQueries(int, Duration)} (a JDK lock)
+     * counts as running and the clock never jumps, while one blocked in {@code receive()} on this channel lets it
+     * jump — e.g. to the TTL expiry after which the client under test asks again.
+     *
+     * <p>Buffered ({@value #SUBSCRIPTION_CAPACITY} questions); if the test does not keep up, later questions are
+     * dropped and counted in the channel's {@code droppedCount()}. {@link #stop()} closes it; closing it ends the
+     * subscription.
+     *
+     * @return the channel
+     */
+    Channel<Query> subscribe() {
+        Channel<Query> channel = Channel.<Query>builder().name("test-dns-queries").capacity(SUBSCRIPTION_CAPACITY)
+                .overflow(OverflowPolicy.DROP_NEWEST).build();
+        subscribers.add(channel);
+        if (stopped()) {
+            channel.close();
+        }
+        return channel;
+    }
+
+    private boolean stopped() {
+        lock.lock();
+        try {
+            return stopped;
+        } finally {
+            lock.unlock();
+        }
+    }
+
     /** Empties the query log (and forgets an overflow). */
     void clearLog() {
         lock.lock();
@@ -434,6 +474,9 @@ final class TestDnsServer implements AutoCloseable {
         }
         closeQuietly(udp);
         closeQuietly(tcp);
+        for (Channel<Query> subscriber : subscribers) {
+            subscriber.close();
+        }
         for (Thread t : toJoin) {
             if (!t.join(Duration.ofSeconds(30))) {
                 throw new IllegalStateException("dns server thread did not end: " + t);
@@ -565,6 +608,13 @@ final class TestDnsServer implements AutoCloseable {
             logged.signalAll();
         } finally {
             lock.unlock();
+        }
+        for (Channel<Query> subscriber : subscribers) {
+            try {
+                subscriber.trySend(q);
+            } catch (ChannelClosedException closedBySubscriber) {
+                subscribers.remove(subscriber);
+            }
         }
         Mode m = overrides.getOrDefault(key(q.name(), q.type()), mode);
         Message reply = new Message(query.getHeader().getID());
