@@ -4,7 +4,6 @@ import java.io.BufferedReader;
 import java.io.File;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -84,7 +83,11 @@ final class ChildJvm implements AutoCloseable {
                 }
             }
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            // the stream was closed under us (the child was destroyed): the output ends here
+            synchronized (lines) {
+                lines.add("[output reader: " + e + "]");
+                lines.notifyAll();
+            }
         }
     }
 

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Timeout;
 final class StopTest {
 
     private static final Duration GENEROUS = Duration.ofSeconds(30);
+    /** For a process that ignores INT: the whole wait after INT passes, then TERM kills it well within this. */
+    private static final Duration AFTER_TERM = Duration.ofSeconds(3);
 
     @Test
     void stop_processThatEndsOnInt_exitsAfterInt() throws Exception {
@@ -27,8 +29,8 @@ final class StopTest {
     void stop_processThatIgnoresInt_exitsAfterTerm() throws Exception {
         try (ChildJvm child = ChildJvm.sh("trap '' INT; echo ready; while :; do read x; done")) {
             child.awaitLine("ready");
-            // INT's wait has to run out: it is short, so that the test is quick; TERM's is generous
-            assertThat(stop(child.pid(), Duration.ofMillis(300))).isEqualTo(StopOutcome.EXITED_AFTER_TERM);
+            // INT's wait has to run out, so it is not long; it is ample for dying of TERM, even on a loaded machine
+            assertThat(Signals.stop(child.pid(), AFTER_TERM)).isEqualTo(StopOutcome.EXITED_AFTER_TERM);
             assertThat(child.awaitExit()).isEqualTo(143);
         }
     }
@@ -56,6 +58,17 @@ final class StopTest {
     }
 
     @Test
+    void stop_processThatIsNotOurChild_isWaitedFor() throws Exception {
+        // the sleep is the shell's child, not ours; as a background command of a non-interactive shell it ignores INT
+        try (ChildJvm shell = ChildJvm.sh("sleep 300 & echo $!; wait")) {
+            long pid = Long.parseLong(shell.awaitLine(l -> l.matches("\\d+"), "the pid of sleep"));
+            assertThat(ProcessHandle.current().children().mapToLong(ProcessHandle::pid)).doesNotContain(pid);
+            assertThat(Signals.stop(pid, AFTER_TERM)).isEqualTo(StopOutcome.EXITED_AFTER_TERM);
+            assertThat(shell.awaitExit()).as("the shell ends once its sleep has ended").isZero();
+        }
+    }
+
+    @Test
     void stop_noSuchProcess_saysSo() throws Exception {
         assertThat(Signals.stop(Integer.MAX_VALUE, GENEROUS)).isEqualTo(StopOutcome.NO_SUCH_PROCESS);
     }
@@ -72,10 +85,5 @@ final class StopTest {
         long self = ProcessHandle.current().pid();
         assertThatThrownBy(() -> Signals.stop(self, GENEROUS)).isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("pid must not be this JVM's own: " + self);
-    }
-
-    private static StopOutcome stop(long pid, Duration intWait) throws Exception {
-        // Signals.stop uses one timeout for both waits; a process that ignores INT costs one full wait
-        return Signals.stop(pid, intWait);
     }
 }
