@@ -4,7 +4,8 @@ import java.io.IOException;
 
 /**
  * Thrown when a signal is sent to a process that does not exist (kill(2) failed with {@code ESRCH}): it has ended, or
- * the pid was never used.
+ * the pid was never used. {@link Signals#stop(long, java.time.Duration)} reports it as
+ * {@link StopOutcome#NO_SUCH_PROCESS} instead. Immutable once thrown.
  */
 public final class NoSuchProcessException extends IOException {
 

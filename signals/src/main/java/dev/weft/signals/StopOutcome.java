@@ -1,7 +1,7 @@
 package dev.weft.signals;
 
 /**
- * What {@link Signals#stop(long, java.time.Duration)} achieved.
+ * What {@link Signals#stop(long, java.time.Duration)} achieved. Immutable and thread-safe.
  */
 public enum StopOutcome {
     /** The process ended within the timeout after INT. */
