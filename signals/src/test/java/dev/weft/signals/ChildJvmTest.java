@@ -31,7 +31,7 @@ final class ChildJvmTest {
     @Test
     void underXrs_intTermHup_areRefusedNamingXrs_usr1StillWorks() throws Exception {
         try (ChildJvm child = ChildJvm.java(ChildMains.TryOpen.class, List.of("-Xrs"), "INT", "TERM", "HUP",
-                "USR1")) {
+                "USR1", "USR1,WINCH,TERM")) {
             assertThat(child.awaitExit()).as(child.output()).isZero();
             for (String name : List.of("INT", "TERM", "HUP")) {
                 assertThat(child.lines()).anySatisfy(l -> assertThat(l)
@@ -39,6 +39,9 @@ final class ChildJvmTest {
                         .contains("-Xrs"));
             }
             assertThat(child.lines()).contains("opened [USR1]");
+            // USR1 and WINCH were installed before TERM was refused, and were taken back
+            assertThat(child.lines()).filteredOn(l -> l.startsWith("refused: signal TERM")).hasSize(2);
+            assertThat(child.lines()).last().isEqualTo("installed: []");
         }
     }
 

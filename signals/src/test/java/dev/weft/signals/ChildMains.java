@@ -49,16 +49,22 @@ final class ChildMains {
         }
     }
 
-    /** Tries to subscribe to the signals named in the arguments and prints what happened. */
+    /**
+     * Tries to open a subscription for each argument (a signal name, or several joined by commas) and prints what
+     * happened, then which signals have weft's handler installed.
+     */
     static final class TryOpen {
         public static void main(String[] args) {
-            for (String name : args) {
-                try (SignalSubscription s = Signals.open(UnixSignal.of(name))) {
+            for (String arg : args) {
+                java.util.List<UnixSignal> signals = java.util.Arrays.stream(arg.split(",")).map(UnixSignal::of)
+                        .toList();
+                try (SignalSubscription s = Signals.open(signals)) {
                     System.out.println("opened " + s.signals());
                 } catch (IllegalArgumentException e) {
                     System.out.println("refused: " + e.getMessage());
                 }
             }
+            System.out.println("installed: " + SignalHandlers.installed());
         }
     }
 

@@ -206,6 +206,26 @@ final class SignalsTest {
         }
     }
 
+    @Test
+    void close_afterSomeoneReplacedWeftsHandler_leavesTheirsInPlace() throws Exception {
+        CountDownLatch theirsRan = new CountDownLatch(1);
+        Object signal = JvmSignals.signal("USR1");
+        Object theirs = JvmSignals.handler(theirsRan::countDown, "their handler");
+        Object jvmDefault = JvmSignals.handle(signal, theirs);
+        JvmSignals.handle(signal, jvmDefault);
+        SignalSubscription s = Signals.open(UnixSignal.USR1);
+        Object replaced = JvmSignals.handle(signal, theirs);
+        try {
+            assertThat(replaced).hasToString("weft handler for USR1");
+            s.close();
+            Signals.send(SELF, UnixSignal.USR1);
+            assertThat(theirsRan.await(30, TimeUnit.SECONDS)).as("their handler still runs").isTrue();
+        } finally {
+            s.close();
+            assertThat(JvmSignals.handle(signal, jvmDefault)).as("the handler left installed").isSameAs(theirs);
+        }
+    }
+
     @ParameterizedTest
     @EnumSource(names = {"QUIT", "KILL", "STOP", "SEGV", "ILL", "FPE", "BUS", "USR2"})
     void open_refusedSignal_throwsWithTheReason_andChangesNoHandler(UnixSignal refused) {
