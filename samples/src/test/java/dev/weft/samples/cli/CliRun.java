@@ -29,7 +29,7 @@ record CliRun(int status, String out, String err) {
     static CliRun child(Path workDir, String... args) throws IOException, InterruptedException {
         List<String> command = new ArrayList<>(List.of(
                 Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--enable-native-access=org.newsclub.net.unix",
+                "--enable-native-access=org.newsclub.net.unix,dev.weft.signals,dev.weft.fs.events,dev.weft.process",
                 "--module-path", System.getProperty("jdk.module.path"),
                 "--module", "dev.weft.samples/dev.weft.samples.cli.Weft"));
         command.addAll(List.of(args));
