@@ -4,14 +4,23 @@ import java.net.Inet6Address;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 
-/** Formatting of socket addresses for logs and errors: IPv6 in brackets and compressed, no reverse DNS. */
-final class Addresses {
+/**
+ * Formatting of socket addresses for logs, errors and user-facing output, the way weft writes them everywhere: IPv6
+ * compressed (RFC 5952) and in brackets, no reverse DNS, no leading {@code /}. Thread-safe (stateless).
+ */
+public final class Addresses {
 
     private Addresses() {
     }
 
-    /** Formats {@code 127.0.0.1:4040}, {@code [::1]:4040}, or {@code host:4040} for an unresolved address. */
-    static String format(InetSocketAddress a) {
+    /**
+     * Formats a socket address as {@code 127.0.0.1:4040}, {@code [::1]:4040}, or {@code host:4040} when it is
+     * unresolved.
+     *
+     * @param a the address
+     * @return the text
+     */
+    public static String format(InetSocketAddress a) {
         if (a.isUnresolved()) {
             return a.getHostString() + ":" + a.getPort();
         }

@@ -139,11 +139,30 @@ public final class Signals {
      * @throws InterruptedException if the caller is interrupted while waiting
      */
     public static StopOutcome stop(long pid, Duration timeout) throws IOException, InterruptedException {
+        checkPositive(timeout, "timeout");
+        return stop(pid, timeout, timeout);
+    }
+
+    /**
+     * Stops a process politely as {@link #stop(long, Duration)} does, with a different wait after each signal: up to
+     * {@code afterInt} after INT, then up to {@code afterTerm} after TERM ({@code weft stop} waits as long as asked
+     * after INT, then 10 s after TERM).
+     *
+     * <p>Blocks for up to {@code afterInt + afterTerm}; interruption as for {@link #stop(long, Duration)}.
+     *
+     * @param pid the process id, positive, not this JVM's own
+     * @param afterInt how long to wait after INT, positive
+     * @param afterTerm how long to wait after TERM, positive
+     * @return what happened
+     * @throws IllegalArgumentException if {@code pid} is not positive, is this JVM's, or a wait is not positive
+     * @throws IOException if a signal may not be sent ({@code EPERM}) or kill(2) failed otherwise
+     * @throws InterruptedException if the caller is interrupted while waiting
+     */
+    public static StopOutcome stop(long pid, Duration afterInt, Duration afterTerm)
+            throws IOException, InterruptedException {
         int p = checkPid(pid);
-        Objects.requireNonNull(timeout, "timeout");
-        if (timeout.isNegative() || timeout.isZero()) {
-            throw new IllegalArgumentException("timeout must be positive: " + timeout);
-        }
+        checkPositive(afterInt, "afterInt");
+        checkPositive(afterTerm, "afterTerm");
         if (pid == ProcessHandle.current().pid()) {
             throw new IllegalArgumentException("pid must not be this JVM's own: " + pid);
         }
@@ -153,7 +172,7 @@ public final class Signals {
         } catch (NoSuchProcessException e) {
             return StopOutcome.NO_SUCH_PROCESS;
         }
-        if (handle.isEmpty() || awaitExit(handle.get(), timeout)) {
+        if (handle.isEmpty() || awaitExit(handle.get(), afterInt)) {
             return StopOutcome.EXITED_AFTER_INT;
         }
         try {
@@ -161,7 +180,14 @@ public final class Signals {
         } catch (NoSuchProcessException e) {
             return StopOutcome.EXITED_AFTER_INT;
         }
-        return awaitExit(handle.get(), timeout) ? StopOutcome.EXITED_AFTER_TERM : StopOutcome.STILL_RUNNING;
+        return awaitExit(handle.get(), afterTerm) ? StopOutcome.EXITED_AFTER_TERM : StopOutcome.STILL_RUNNING;
+    }
+
+    private static void checkPositive(Duration d, String name) {
+        Objects.requireNonNull(d, name);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(name + " must be positive: " + d);
+        }
     }
 
     private static boolean awaitExit(ProcessHandle handle, Duration timeout) throws InterruptedException {

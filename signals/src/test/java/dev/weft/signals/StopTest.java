@@ -36,6 +36,20 @@ final class StopTest {
     }
 
     @Test
+    void stop_separateWaits_shortAfterIntThenLongerAfterTerm() throws Exception {
+        try (ChildJvm child = ChildJvm.sh("trap '' INT; echo ready; while :; do read x; done")) {
+            child.awaitLine("ready");
+            assertThat(Signals.stop(child.pid(), Duration.ofMillis(300), GENEROUS))
+                    .isEqualTo(StopOutcome.EXITED_AFTER_TERM);
+            assertThat(child.awaitExit()).isEqualTo(143);
+        }
+        assertThatThrownBy(() -> Signals.stop(Integer.MAX_VALUE, GENEROUS, Duration.ZERO))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("afterTerm must be positive: PT0S");
+        assertThatThrownBy(() -> Signals.stop(Integer.MAX_VALUE, Duration.ofSeconds(-2), GENEROUS))
+                .isInstanceOf(IllegalArgumentException.class).hasMessage("afterInt must be positive: PT-2S");
+    }
+
+    @Test
     void stop_processThatIgnoresIntAndTerm_isStillRunning() throws Exception {
         try (ChildJvm child = ChildJvm.sh("trap '' INT TERM; echo ready; while :; do read x; done")) {
             child.awaitLine("ready");

@@ -25,7 +25,8 @@ public final class Weft {
 
     /** The tool with every subcommand. */
     static Weft standard() {
-        return new Weft(List.of(new SendCommand(), new CheckCertificateCommand(Clock.systemUTC())));
+        return new Weft(List.of(new SwitchboardCommand(), new SendCommand(), new StopCommand(),
+                new CheckCertificateCommand(Clock.systemUTC())));
     }
 
     /**
@@ -35,8 +36,11 @@ public final class Weft {
      */
     public static void main(String[] args) {
         if (System.getProperty("org.slf4j.simpleLogger.defaultLogLevel") == null) {
-            // a command-line tool reports through its own output; a library's INFO lines are noise here
-            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", "warn");
+            // a command-line tool reports through its own output, a library's INFO lines are noise there; the
+            // switchboard is a daemon, whose INFO lines (registrations, state changes) are its log
+            boolean daemon = args.length > 0 && args[0].equals("switchboard");
+            System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", daemon ? "info" : "warn");
+            System.setProperty("org.slf4j.simpleLogger.showDateTime", String.valueOf(daemon));
         }
         int status = standard().run(Arrays.asList(args), System.out, System.err);
         System.out.flush();

@@ -1,5 +1,6 @@
 package dev.weft.samples.switchboard;
 
+import dev.weft.net.Addresses;
 import dev.weft.net.Connection;
 import dev.weft.net.DatagramEndpoint;
 import dev.weft.net.MessageConnection;
@@ -147,8 +148,8 @@ public final class Switchboard {
             }
             throw e;
         }
-        LOG.info("switchboard {} listening on {}{}", config.name, addresses(),
-                signalEndpoint != null ? ", signals on udp " + signalEndpoint.localAddress() : "");
+        LOG.info("switchboard {} listening on {}{}", config.name, addresses().stream().map(Switchboard::format)
+                .toList(), signalEndpoint != null ? ", signals on udp " + format(signalEndpoint.localAddress()) : "");
     }
 
     private void serve(Connection c, boolean needsPassword) throws InterruptedException {
@@ -170,14 +171,15 @@ public final class Switchboard {
         return address instanceof UnixDomainSocketAddress unix ? unix.getPath().toString() : address.toString();
     }
 
+    private static String format(SocketAddress address) {
+        return address instanceof InetSocketAddress inet ? Addresses.format(inet) : address.toString();
+    }
+
     private static String describe(Listener l) {
         if (l.address() instanceof UnixDomainSocketAddress unix) {
             return "unix:" + unix.getPath();
         }
-        InetSocketAddress inet = (InetSocketAddress) l.address();
-        String host = inet.getHostString();
-        return (l.tls() != null ? "tls " : "tcp ") + (host.contains(":") ? "[" + host + "]" : host) + ":"
-                + inet.getPort();
+        return (l.tls() != null ? "tls " : "tcp ") + Addresses.format((InetSocketAddress) l.address());
     }
 
     /**
