@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.Objects;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -256,7 +257,7 @@ public final class ByteSink implements AutoCloseable {
             stillOpening = !opened;
         }
         if (stillOpening) {
-            unblockOpen.run();
+            releaseOpen();
         }
         if (o != null) {
             try {
@@ -264,6 +265,22 @@ public final class ByteSink implements AutoCloseable {
             } catch (IOException e) {
                 LOG.debug("{}: close failed", name, e);
             }
+        }
+    }
+
+    /**
+     * Makes an opener that blocks (a FIFO waiting for its peer) return, retrying every 10 ms for up to 2 s while the
+     * thread has not opened yet: it may not have reached its {@code open} call when the first attempt is made.
+     */
+    private void releaseOpen() {
+        for (int i = 0; i < 200 && thread.isAlive(); i++) {
+            synchronized (lock) {
+                if (opened) {
+                    return;
+                }
+            }
+            unblockOpen.run();
+            LockSupport.parkNanos(10_000_000L);
         }
     }
 

@@ -12,6 +12,7 @@ import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -266,7 +267,7 @@ public final class ByteSource implements AutoCloseable {
         lines.close();
         chunks.close();
         if (stillOpening) {
-            unblockOpen.run();
+            releaseOpen();
         }
         if (toClose != null) {
             try {
@@ -274,6 +275,22 @@ public final class ByteSource implements AutoCloseable {
             } catch (IOException e) {
                 LOG.debug("{}: close failed", name, e);
             }
+        }
+    }
+
+    /**
+     * Makes an opener that blocks (a FIFO waiting for its peer) return, retrying every 10 ms for up to 2 s while the
+     * thread has not opened yet: it may not have reached its {@code open} call when the first attempt is made.
+     */
+    private void releaseOpen() {
+        for (int i = 0; i < 200 && thread.isAlive(); i++) {
+            synchronized (lock) {
+                if (opened) {
+                    return;
+                }
+            }
+            unblockOpen.run();
+            LockSupport.parkNanos(10_000_000L);
         }
     }
 

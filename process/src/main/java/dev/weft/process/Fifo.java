@@ -12,7 +12,6 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 
 /**
  * Named FIFOs ({@code mkfifo(3)}): created through the FFM API, read and written as {@link ByteSource} and
@@ -156,16 +155,11 @@ public final class Fifo {
     }
 
     /**
-     * Releases a thread blocked opening the FIFO from the other side. A writer-side open fails with ENXIO while no
-     * reader has reached its {@code open} yet, so it is retried briefly.
+     * Releases a thread blocked opening the FIFO from the other side, by opening the other side without blocking and
+     * closing it. The owner retries this until its thread has opened (it may not have reached {@code open} yet: a
+     * writer-side open then fails with ENXIO, a reader-side one comes too early).
      */
     private static void release(Path path, int flags) {
-        for (int i = 0; i < 50; i++) {
-            int errno = Native.openAndClose(path, flags);
-            if (errno != Native.ENXIO) {
-                return;
-            }
-            LockSupport.parkNanos(10_000_000L);
-        }
+        Native.openAndClose(path, flags);
     }
 }

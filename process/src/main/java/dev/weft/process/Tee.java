@@ -5,6 +5,7 @@ import dev.weft.runtime.ChannelClosedException;
 import dev.weft.runtime.Scope;
 import dev.weft.runtime.SendChannel;
 import dev.weft.runtime.Task;
+import dev.weft.runtime.TaskFailedException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -169,7 +170,11 @@ public final class Tee {
                 throw e;
             }
             queues.forEach(Channel::close);
-            inner.join();
+            try {
+                inner.join();
+            } catch (TaskFailedException e) {
+                throw e.getCause() instanceof Exception cause ? cause : e; // a target's own failure, unwrapped
+            }
         }
         return total;
     }
