@@ -352,7 +352,14 @@ public final class ByteSource implements AutoCloseable {
                     return;
                 }
             }
-            chosen.await();
+            // end of stream: a choice is needed only if there is a partial line to deliver; an empty or fully
+            // delivered stream ends now, so an unread source that got no output does not hold anyone up
+            synchronized (lock) {
+                if (mode == null) {
+                    mode = Mode.CLOSED;
+                    chosen.countDown();
+                }
+            }
             if (mode == Mode.LINES) {
                 framer.endOfStream();
             }

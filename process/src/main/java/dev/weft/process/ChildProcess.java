@@ -337,9 +337,14 @@ public final class ChildProcess implements AutoCloseable {
     private void own() {
         try {
             await();
-            // the child exited: wait until its output has been read to the end (or until cancelled)
-            if (stdin != null) {
-                stdin.abort();
+            // the child exited: nobody can read its stdin any more; wait until its output has been read to the end
+            // (or until cancelled)
+            ByteSink in;
+            synchronized (lock) {
+                in = stdin;
+            }
+            if (in != null) {
+                in.abort();
             }
             awaitReaders(null);
         } catch (CancelledException | InterruptedException cancelled) {

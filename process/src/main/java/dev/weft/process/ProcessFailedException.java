@@ -30,7 +30,7 @@ public final class ProcessFailedException extends IOException {
 
     private static String message(List<String> command, ExitStatus status, String tail) {
         String m = "command " + Command.quote(command) + " " + status.describe();
-        return tail.isEmpty() ? m + " (stderr was empty)" : m + "; stderr ends with:\n" + tail;
+        return tail.isEmpty() ? m + " (no stderr captured)" : m + "; stderr ends with:\n" + tail;
     }
 
     /**

@@ -31,6 +31,7 @@ final class TailBuffer {
 
     synchronized void append(byte[] b, int off, int len) {
         if (len >= ring.length) {
+            total += len - ring.length; // only the last ring.length bytes are kept, but all of them count
             off += len - ring.length;
             len = ring.length;
         }

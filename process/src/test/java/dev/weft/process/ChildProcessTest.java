@@ -207,4 +207,38 @@ final class ChildProcessTest {
             assertThat(java.await().isSuccess()).isTrue();
         }
     }
+
+    @Test
+    void awaitFirst_thenReadOutput_nothingLost() throws Exception {
+        try (Scope scope = Scope.open("test")) {
+            ChildProcess child = Command.of("sh", "-c", "seq 1 1000").start(scope);
+            assertThat(child.await().isSuccess()).isTrue();
+            assertThat(child.stdoutLines().stream().toList()).hasSize(1000).endsWith("1000");
+        }
+    }
+
+    @Test
+    void unreadEmptyOutput_doesNotHoldTheScope() throws Exception {
+        try (Scope scope = Scope.open("test")) {
+            ChildProcess child = Command.of("true").start(scope);
+            scope.join(); // the process's task ends with the process: there is nothing to read
+            assertThat(child.await().isSuccess()).isTrue();
+            assertThat(child.stdoutLines().stream().toList()).isEmpty();
+        }
+    }
+
+    @Test
+    void stdin_childStopsReading_writeFailsWithCause() throws Exception {
+        try (Scope scope = Scope.open("test")) {
+            ChildProcess head = Command.of("head", "-c", "1").start(scope);
+            byte[] block = new byte[64 * 1024];
+            assertThatThrownBy(() -> {
+                for (int i = 0; i < 10_000; i++) { // 640 MiB at most: the pipe breaks long before
+                    head.stdin().write(block);
+                }
+            }).isInstanceOf(java.io.IOException.class).hasMessageContaining("stdin");
+            assertThat(head.await().isSuccess()).isTrue();
+            assertThat(head.stdout().input().readAllBytes()).hasSize(1);
+        }
+    }
 }
