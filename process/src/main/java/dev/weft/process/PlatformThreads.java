@@ -15,8 +15,11 @@ import org.slf4j.LoggerFactory;
  * scheduler for as long as the read blocks. That costs a platform thread anyway, and it grows the scheduler's pool
  * up to its maximum ({@code jdk.virtualThreadScheduler.maxPoolSize}, 256): beyond that, more blocked readers starve
  * every virtual thread. Measured: 100 virtual threads blocked reading 100 children's stdout made the scheduler grow
- * to 101 carrier threads. A dedicated platform thread per open stream costs the same thread without touching the
- * scheduler, and its count is bounded by the number of open streams the program chose to have.
+ * to 101 carrier threads; with 300, it stopped at 256, the other 44 readers never ran, and a loopback echo server on
+ * virtual threads did not answer within 5 s. A dedicated platform thread per open stream costs the same thread
+ * without touching the scheduler (300 children read this way: 2 carriers, echo p99 about 2 ms), and its count is
+ * bounded by the number of open streams the program chose to have. A bounded pool would not do: a reader blocks
+ * for as long as its child lives, so a pool of n would stop reading the (n+1)th child.
  *
  * <p>Each thread is a daemon named {@code weft-...}, with a small stack, and is owned by the object that started it
  * ({@link ByteSource}, {@link ByteSink}), which its owner's close stops; a {@link ChildProcess}'s threads are awaited
