@@ -241,4 +241,17 @@ final class ChildProcessTest {
             assertThat(head.stdout().input().readAllBytes()).hasSize(1);
         }
     }
+
+    @Test
+    void drainedSource_refusesOtherViews() throws Exception {
+        try (Scope scope = Scope.open("test")) {
+            ChildProcess child = Command.of("sh", "-c", "echo out; echo err >&2; exit 1").start(scope);
+            child.stdout().drain();
+            child.stdout().drain();
+            assertThatThrownBy(child::stdoutLines).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("is read as drain()");
+            assertThat(child.await()).isEqualTo(new ExitStatus.Exited(1));
+            assertThat(child.stderrLines().stream().toList()).containsExactly("err");
+        }
+    }
 }

@@ -103,4 +103,17 @@ final class FifoTest {
             assertThat(relay.waitFor(WAIT)).hasValueSatisfying(s -> assertThat(s.isSuccess()).isTrue());
         }
     }
+
+    @Test
+    void closingAReaderBlockedInRead_releasesItsThread() throws Exception {
+        Path fifo = Fifo.create(dir.resolve("f"));
+        ByteSource in = Fifo.openForReading(fifo);
+        try (ByteSink out = Fifo.openForWriting(fifo)) {
+            out.writeLine("first");
+            assertThat(in.lines().receive(WAIT)).contains("first");
+            // the writer stays open: the reader thread is now blocked in read(2)
+            in.close();
+            assertThat(in.awaitEnd(WAIT)).isTrue();
+        }
+    }
 }
