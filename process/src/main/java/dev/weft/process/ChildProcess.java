@@ -30,11 +30,15 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Ownership.</b> The process belongs to a task of its scope, named {@code process <pid> <program>}. When
  * the scope is cancelled or closed while the process runs, that task terminates the process and everything it
- * started ({@link ProcessHandle#descendants()} snapshot): SIGTERM to all, up to the
- * {@linkplain Command#terminationGrace(Duration) grace period} (default 5 s) for them to exit, SIGKILL to the
- * survivors and to any process started meanwhile, then it waits for them — so the scope's {@code close()} returns
- * only when the tree is gone. {@link #close()} does the same at once. The JDK reaps the child; a grandchild whose
- * parent has died is reaped by PID 1 (see {@link ExitStatus} for telling a signal from an exit code).
+ * started: SIGTERM to all, up to the {@linkplain Command#terminationGrace(Duration) grace period} (default 5 s) for
+ * them to exit, SIGKILL to the survivors and to any process started meanwhile, then it waits for them — so the
+ * scope's {@code close()} returns only when the tree is gone. {@link #close()} does the same at once. "Everything it
+ * started" is a {@link ProcessHandle#descendants()} snapshot plus every process that inherited the child's
+ * {@code WEFT_PROCESS_TREE} environment variable (a unique value weft sets), which finds a background job whose
+ * shell has already exited. Such leftovers also keep the task alive after the child itself has exited, so
+ * {@code scope.join()} waits for them and cancelling the scope terminates them. The JDK reaps the child; a
+ * grandchild whose parent has died is reaped by PID 1 (see {@link ExitStatus} for telling a signal from an exit
+ * code).
  *
  * <p><b>Output.</b> Each piped output ({@link Redirect#pipe()}, the default) is read by its own platform thread
  * (see {@link ByteSource} for why, and for the bounded, lossless hand-off). Read it with {@link #stdoutLines()},
@@ -55,11 +59,15 @@ public final class ChildProcess implements AutoCloseable {
     private static final Duration READERS_AFTER_KILL = Duration.ofSeconds(2);
     /** Extra time for the shielded termination beyond the grace period (the KILL and its wait). */
     private static final Duration KILL_ALLOWANCE = Duration.ofSeconds(15);
+    /** How often the processes a child left behind are looked for again (they may start others). */
+    private static final Duration LEFTOVER_RESCAN = Duration.ofSeconds(1);
 
     private final Process process;
     private final List<String> command;
     private final String name;
     private final Duration grace;
+    /** The value of {@link ProcessTree#COOKIE_VARIABLE} in the child's environment, which its descendants inherit. */
+    private final String cookie;
     private final ByteSource stdout;
     private final ByteSource stderr;
     private final boolean stdinPiped;
@@ -72,9 +80,10 @@ public final class ChildProcess implements AutoCloseable {
     private ByteSink stdin;
     private volatile boolean closing;
 
-    private ChildProcess(Process process, List<String> command, Duration grace, boolean stdinPiped,
+    private ChildProcess(Process process, List<String> command, Duration grace, String cookie, boolean stdinPiped,
             String stdinDescription, boolean stdoutPiped, boolean stderrPiped, int maxLineLength) {
         this.process = process;
+        this.cookie = cookie;
         this.command = List.copyOf(command);
         this.grace = grace;
         long pid = process.pid();
@@ -94,9 +103,10 @@ public final class ChildProcess implements AutoCloseable {
      * Wraps a started process and hands it to a new task of {@code scope}; destroys the process if the scope is
      * closed.
      */
-    static ChildProcess adopt(Process process, List<String> command, Duration grace, boolean stdinPiped,
-            String stdinDescription, boolean stdoutPiped, boolean stderrPiped, int maxLineLength, Scope scope) {
-        ChildProcess p = new ChildProcess(process, command, grace, stdinPiped, stdinDescription, stdoutPiped,
+    static ChildProcess adopt(Process process, List<String> command, Duration grace, String cookie,
+            boolean stdinPiped, String stdinDescription, boolean stdoutPiped, boolean stderrPiped, int maxLineLength,
+            Scope scope) {
+        ChildProcess p = new ChildProcess(process, command, grace, cookie, stdinPiped, stdinDescription, stdoutPiped,
                 stderrPiped, maxLineLength);
         process.onExit().whenComplete((done, error) -> p.exited(error == null ? done.exitValue() : -1));
         try {
@@ -323,13 +333,13 @@ public final class ChildProcess implements AutoCloseable {
 
     private void terminate() throws InterruptedException {
         if (status == null) {
-            ProcessTree.terminate(process.toHandle(), grace, sig -> signalsSent.accumulateAndGet(1L << sig,
+            ProcessTree.terminate(process.toHandle(), cookie, grace, sig -> signalsSent.accumulateAndGet(1L << sig,
                     (a, b) -> a | b));
             // the tree is gone (or could not be killed); wait for the JDK to report the exit
             waitFor(KILL_ALLOWANCE);
         } else {
-            // the child exited; what it started may still run, holding the pipes open
-            ProcessTree.terminate(process.toHandle(), grace, sig -> { });
+            // the child exited; what it started may still run (re-parented, found by the cookie)
+            ProcessTree.terminate(process.toHandle(), cookie, grace, sig -> { });
         }
     }
 
@@ -347,6 +357,7 @@ public final class ChildProcess implements AutoCloseable {
                 in.abort();
             }
             awaitReaders(null);
+            awaitLeftovers();
         } catch (CancelledException | InterruptedException cancelled) {
             try {
                 Scope.shielded(grace.plus(KILL_ALLOWANCE), () -> {
@@ -357,6 +368,21 @@ public final class ChildProcess implements AutoCloseable {
                 LOG.warn("{}: termination did not finish in time", name);
             }
             closeStreams();
+        }
+    }
+
+    /**
+     * Waits while processes the child started still run after it exited (a background job, a daemon): the scope owns
+     * them too, so its {@code join()} waits for them and its cancellation terminates them.
+     */
+    private void awaitLeftovers() throws InterruptedException {
+        for (;;) {
+            List<ProcessHandle> left = ProcessTree.marked(cookie);
+            if (left.isEmpty() || closing) {
+                return;
+            }
+            LOG.debug("{} exited; waiting for the processes it started: {}", name, left);
+            ProcessTree.awaitAll(left, LEFTOVER_RESCAN);
         }
     }
 

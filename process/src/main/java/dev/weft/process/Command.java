@@ -38,7 +38,9 @@ import java.util.regex.Pattern;
  * }</pre>
  *
  * <p>Defaults: stdin, stdout and stderr are {@linkplain Redirect#pipe() pipes}; the environment is this JVM's;
- * the working directory is this JVM's; termination grace 5 s; lines up to 1 MiB.
+ * the working directory is this JVM's; termination grace 5 s; lines up to 1 MiB. Whatever the environment, weft adds
+ * {@code WEFT_PROCESS_TREE=<unique id>}, by which it finds the child's descendants when it terminates the tree
+ * (see {@link ChildProcess}).
  *
  * <p>Thread-safe (immutable).
  */
@@ -275,13 +277,15 @@ public final class Command {
      */
     public ChildProcess start(Scope scope) throws IOException {
         Objects.requireNonNull(scope, "scope");
-        Process p = toProcessBuilder().start();
-        return ChildProcess.adopt(p, argv, grace, stdin instanceof Redirect.Pipe, ChildProcess.describe(stdin),
-                stdout instanceof Redirect.Pipe, stderr instanceof Redirect.Pipe, maxLineLength, scope);
+        String cookie = ProcessTree.newCookie();
+        Process p = toProcessBuilder(cookie).start();
+        return ChildProcess.adopt(p, argv, grace, cookie, stdin instanceof Redirect.Pipe,
+                ChildProcess.describe(stdin), stdout instanceof Redirect.Pipe, stderr instanceof Redirect.Pipe,
+                maxLineLength, scope);
     }
 
-    /** The JDK builder for this command, with its paths checked. */
-    ProcessBuilder toProcessBuilder() throws IOException {
+    /** The JDK builder for this command, with its paths checked and the process tree's cookie in its environment. */
+    ProcessBuilder toProcessBuilder(String cookie) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(argv);
         if (directory != null) {
             if (!Files.exists(directory)) {
@@ -293,19 +297,18 @@ public final class Command {
             }
             pb.directory(directory.toFile());
         }
-        if (clearEnv || !envChanges.isEmpty()) {
-            Map<String, String> env = pb.environment();
-            if (clearEnv) {
-                env.clear();
-            }
-            for (String[] change : envChanges) {
-                if (change[1] == null) {
-                    env.remove(change[0]);
-                } else {
-                    env.put(change[0], change[1]);
-                }
+        Map<String, String> env = pb.environment();
+        if (clearEnv) {
+            env.clear();
+        }
+        for (String[] change : envChanges) {
+            if (change[1] == null) {
+                env.remove(change[0]);
+            } else {
+                env.put(change[0], change[1]);
             }
         }
+        env.put(ProcessTree.COOKIE_VARIABLE, cookie);
         pb.redirectInput(switch (stdin) {
             case Redirect.Pipe ignored -> ProcessBuilder.Redirect.PIPE;
             case Redirect.Inherit ignored -> ProcessBuilder.Redirect.INHERIT;

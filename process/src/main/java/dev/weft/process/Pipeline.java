@@ -98,8 +98,11 @@ public final class Pipeline {
     public ChildPipeline start(Scope scope) throws IOException {
         Objects.requireNonNull(scope, "scope");
         List<ProcessBuilder> builders = new ArrayList<>();
+        List<String> cookies = new ArrayList<>();
         for (Command c : stages) {
-            builders.add(c.toProcessBuilder());
+            String cookie = ProcessTree.newCookie();
+            cookies.add(cookie);
+            builders.add(c.toProcessBuilder(cookie));
         }
         List<Process> processes = ProcessBuilder.startPipeline(builders);
         List<ChildProcess> children = new ArrayList<>();
@@ -108,7 +111,8 @@ public final class Pipeline {
             for (int i = 0; i <= last; i++) {
                 Command c = stages.get(i);
                 boolean stdinPiped = i == 0 && c.stdinRedirect() instanceof Redirect.Pipe;
-                children.add(ChildProcess.adopt(processes.get(i), c.argv(), c.terminationGrace(), stdinPiped,
+                children.add(ChildProcess.adopt(processes.get(i), c.argv(), c.terminationGrace(), cookies.get(i),
+                        stdinPiped,
                         i == 0 ? ChildProcess.describe(c.stdinRedirect()) : "the previous stage's stdout",
                         i == last && c.stdoutRedirect() instanceof Redirect.Pipe,
                         c.stderrRedirect() instanceof Redirect.Pipe, c.maxLineLength(), scope));

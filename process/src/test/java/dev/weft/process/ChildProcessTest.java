@@ -254,4 +254,54 @@ final class ChildProcessTest {
             assertThat(child.stderrLines().stream().toList()).containsExactly("err");
         }
     }
+
+    @Test
+    void scopeClose_killsTheBackgroundJobOfAShellThatHasExited() throws Exception {
+        long job;
+        ChildProcess shell;
+        try (Scope scope = Scope.open("test")) {
+            shell = Command.of("sh", "-c", "sleep 1000 >/dev/null 2>&1 & echo $!").start(scope);
+            job = Long.parseLong(shell.stdoutLines().receive());
+            assertThat(shell.await().isSuccess()).isTrue();
+            // the shell is gone; its job was re-parented and is no descendant any more, but the scope still owns it
+            assertThat(shell.toHandle().descendants().map(ProcessHandle::pid)).doesNotContain(job);
+            assertThat(alive(job)).isTrue();
+        }
+        assertThat(alive(job)).isFalse();
+    }
+
+    @Test
+    void orphanHoldingThePipe_isKilledAtScopeClose() throws Exception {
+        long job;
+        try (Scope scope = Scope.open("test")) {
+            ChildProcess shell = Command.of("sh", "-c", "sleep 1000 & echo $!").start(scope);
+            job = Long.parseLong(shell.stdoutLines().receive());
+            shell.await();
+        }
+        assertThat(alive(job)).isFalse();
+    }
+
+    @Test
+    void scopeJoin_waitsForTheJobsAChildLeftBehind() throws Exception {
+        try (Scope scope = Scope.open("test")) {
+            ChildProcess shell = Command.of("sh", "-c", "sleep 1 >/dev/null 2>&1 & echo $!")
+                    .stderr(Redirect.discard()).start(scope);
+            long job = Long.parseLong(shell.stdoutLines().receive());
+            assertThat(alive(job)).isTrue();
+            scope.join();
+            assertThat(alive(job)).isFalse();
+        }
+    }
+
+    @Test
+    void environment_carriesTheTreeCookie_evenWhenCleared() throws Exception {
+        String env = Command.of("/usr/bin/env").clearEnv().capture(WAIT).stdout();
+        assertThat(env).startsWith(ProcessTree.COOKIE_VARIABLE + "=");
+        assertThat(ProcessTree.containsEntry("A=1\0WEFT_PROCESS_TREE=x-1\0".getBytes(), "WEFT_PROCESS_TREE=x-1"
+                .getBytes())).isTrue();
+        assertThat(ProcessTree.containsEntry("WEFT_PROCESS_TREE=x-12\0".getBytes(), "WEFT_PROCESS_TREE=x-1"
+                .getBytes())).isFalse();
+        assertThat(ProcessTree.containsEntry("WEFT_PROCESS_TREE=x-1".getBytes(), "WEFT_PROCESS_TREE=x-1"
+                .getBytes())).isTrue();
+    }
 }

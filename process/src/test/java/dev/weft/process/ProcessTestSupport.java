@@ -24,9 +24,9 @@ final class ProcessTestSupport {
         }
     }
 
-    /** Whether a process with this pid exists and is not a zombie. */
+    /** Whether a process with this pid exists and is not a zombie (an exited process its parent has not reaped). */
     static boolean alive(long pid) {
-        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        return ProcessHandle.of(pid).map(ProcessTree::isRunning).orElse(false);
     }
 
     /** The current java launcher. */
