@@ -2,6 +2,7 @@ package dev.weft.process;
 
 import dev.weft.runtime.Scope;
 import dev.weft.runtime.Task;
+import dev.weft.runtime.TaskFailedException;
 import java.io.ByteArrayOutputStream;
 import java.io.File;
 import java.io.IOException;
@@ -423,6 +424,11 @@ public final class Command {
             } catch (TimeoutException e) {
                 p.close();
                 throw timedOut(p, timeout);
+            } catch (TaskFailedException e) {
+                if (e.getCause() instanceof IOException io) {
+                    throw io; // over the capture limit, or reading failed; the scope's close kills the process
+                }
+                throw e;
             }
             ExitStatus status = p.await();
             check(p, status);

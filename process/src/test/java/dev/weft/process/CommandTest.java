@@ -146,4 +146,11 @@ final class CommandTest {
         assertThatThrownBy(() -> echo.stdout(Redirect.discard()).capture(WAIT))
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("capture needs stdout");
     }
+
+    @Test
+    void capture_overTheLimit_failsWithIOException() {
+        assertThatThrownBy(() -> Command.of("head", "-c", String.valueOf(Command.CAPTURE_LIMIT + 1), "/dev/zero")
+                .capture(WAIT)).isInstanceOf(IOException.class).isNotInstanceOf(ProcessFailedException.class)
+                .hasMessageContaining("longer than the capture limit of " + Command.CAPTURE_LIMIT + " bytes");
+    }
 }
