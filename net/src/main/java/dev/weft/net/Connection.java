@@ -5,7 +5,10 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.SocketAddress;
+import java.nio.channels.ReadableByteChannel;
+import java.nio.channels.WritableByteChannel;
 import java.time.Duration;
+import java.util.Objects;
 import java.util.Optional;
 
 /**
@@ -63,6 +66,32 @@ public sealed interface Connection extends AutoCloseable permits StreamConnectio
      */
     static Connector connector(SocketAddress address) {
         return new Connector(address);
+    }
+
+    /**
+     * Returns a connection over two byte channels that are not a socket — a pipe pair, a pair of named FIFOs, a
+     * child process's output and input — with the default line limit. The connection owns the channels: closing it
+     * closes both, and {@link #shutdownOutput()} closes {@code out}.
+     *
+     * <p>Reads and writes block in the channels' own calls. Give it channels that are fine to block on from a
+     * virtual thread (a {@link java.nio.channels.Pipe}'s, or channels bridged to a platform thread, as
+     * {@code dev.weft.process} does for FIFOs); a channel that blocks in native code ties up a carrier thread while
+     * it waits.
+     *
+     * @param name the connection's name for logs and errors, such as {@code fifo /run/app.in}
+     * @param in the channel to read from
+     * @param out the channel to write to; may be the same object as {@code in}
+     * @return the open connection
+     * @throws IllegalArgumentException if the name is blank
+     */
+    static Connection of(String name, ReadableByteChannel in, WritableByteChannel out) {
+        Objects.requireNonNull(name, "name");
+        Objects.requireNonNull(in, "in");
+        Objects.requireNonNull(out, "out");
+        if (name.isBlank()) {
+            throw new IllegalArgumentException("name must not be blank");
+        }
+        return new StreamConnection(new ByteChannelTransport(name, in, out), ConnectionSettings.builder().build());
     }
 
     /**
