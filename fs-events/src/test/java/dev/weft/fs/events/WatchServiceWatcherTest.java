@@ -1,0 +1,9 @@
+package dev.weft.fs.events;
+
+final class WatchServiceWatcherTest extends FileWatcherContract {
+
+    @Override
+    WatchBackend backend() {
+        return WatchBackend.WATCH_SERVICE;
+    }
+}
