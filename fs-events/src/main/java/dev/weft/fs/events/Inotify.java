@@ -228,7 +228,10 @@ final class Inotify {
     /** Reads a {@code /proc/sys/fs/inotify} limit, or "unknown". */
     static String limit(String name) {
         try {
-            return Files.readString(Path.of("/proc/sys/fs/inotify", name), StandardCharsets.US_ASCII).strip();
+            // not Files.readString: it sizes its read by the file's size, which procfs reports as 0, and returns
+            // only the first byte ("1" for 16384)
+            return String.join("", Files.readAllLines(Path.of("/proc/sys/fs/inotify", name),
+                    StandardCharsets.US_ASCII)).strip();
         } catch (Exception e) {
             return "unknown";
         }

@@ -249,8 +249,11 @@ final class InotifyBackend extends Backend {
     }
 
     private boolean handle(int wd, int mask, int cookie, String name) throws IOException, InterruptedException {
+        // the pair of a held half is next to it; any other event first resolves the held halves (moved out of the
+        // tree), before its own directory is looked up: a directory moved out is unwatched by then
+        HeldMove pairedFrom = (mask & Inotify.IN_MOVED_TO) != 0 ? held.remove(cookie) : null;
+        resolveHeld(Long.MAX_VALUE);
         if ((mask & Inotify.IN_Q_OVERFLOW) != 0) {
-            resolveHeld(Long.MAX_VALUE);
             overflows++;
             emitter.emit(new FileEvent.Overflow(watched));
             rescan();
@@ -263,7 +266,6 @@ final class InotifyBackend extends Backend {
                 wdPath.remove(wd);
             }
             if (wd == rootWd) {
-                resolveHeld(Long.MAX_VALUE);
                 rootGone();
                 return false;
             }
@@ -275,7 +277,6 @@ final class InotifyBackend extends Backend {
         boolean isDir = (mask & Inotify.IN_ISDIR) != 0;
         if (name.isEmpty()) {
             if (wd == rootWd && (mask & (Inotify.IN_DELETE_SELF | Inotify.IN_MOVE_SELF | Inotify.IN_UNMOUNT)) != 0) {
-                resolveHeld(Long.MAX_VALUE);
                 rootGone();
                 return false;
             }
@@ -283,17 +284,12 @@ final class InotifyBackend extends Backend {
         }
         Path path = dir.resolve(name);
         if ((mask & Inotify.IN_MOVED_TO) != 0) {
-            HeldMove from = held.remove(cookie);
-            resolveHeld(Long.MAX_VALUE);
-            if (from != null) {
-                moved(from.from(), path, from.dir());
+            if (pairedFrom != null) {
+                moved(pairedFrom.from(), path, pairedFrom.dir());
             } else {
                 replaced(path, isDir);
             }
-            return true;
-        }
-        resolveHeld(Long.MAX_VALUE);
-        if ((mask & Inotify.IN_MOVED_FROM) != 0) {
+        } else if ((mask & Inotify.IN_MOVED_FROM) != 0) {
             held.put(cookie, new HeldMove(path, isDir,
                     System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(MOVE_GRACE_MILLIS)));
         } else if ((mask & Inotify.IN_CREATE) != 0) {

@@ -3,7 +3,10 @@ package dev.weft.fs.events;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 
@@ -16,6 +19,8 @@ final class PollingBackend extends Backend {
 
     private final long intervalNanos;
     private final CountDownLatch stop = new CountDownLatch(1);
+    private final Map<Object, Path> keyPath = new HashMap<>();
+    private final Map<Path, Object> pathKey = new HashMap<>();
 
     PollingBackend(Path watched, boolean watchedIsDir, Tree tree, Emitter emitter, Duration interval) {
         super(watched, watchedIsDir, tree, emitter);
@@ -29,12 +34,28 @@ final class PollingBackend extends Backend {
 
     @Override
     boolean watch(Path dir) {
-        return Files.isDirectory(dir);
+        Object key;
+        try {
+            key = Files.readAttributes(dir, BasicFileAttributes.class).fileKey();
+        } catch (IOException e) {
+            return false;
+        }
+        if (key != null) {
+            Path other = keyPath.putIfAbsent(key, dir);
+            if (other != null && !other.equals(dir)) {
+                return false; // the same directory reached again through a link: listed once
+            }
+            pathKey.put(dir, key);
+        }
+        return true;
     }
 
     @Override
     void unwatch(Path dir) {
-        // nothing is registered anywhere
+        Object key = pathKey.remove(dir);
+        if (key != null) {
+            keyPath.remove(key);
+        }
     }
 
     @Override

@@ -183,8 +183,8 @@ final class Tree {
                 @Override
                 public FileVisitResult visitFileFailed(Path f, IOException e) {
                     if (e instanceof FileSystemLoopException && admits(f)) {
-                        // a link back up the tree: reported as what it is, a link, and not descended
-                        stat(f).ifPresent(n -> found.add(new Node(f, false, n.size(), n.mtimeNanos())));
+                        // a link back up the tree: reported (as the directory it points to), not descended
+                        stat(f).ifPresent(found::add);
                     }
                     return FileVisitResult.CONTINUE; // vanished or unreadable: a later event or rescan says so
                 }

@@ -12,7 +12,7 @@ import java.util.regex.PatternSyntaxException;
 /**
  * The settings of a {@link FileWatcher}: recursion, the initial snapshot, name filters, symbolic links, coalescing,
  * the backend and the event buffer. Build one with {@link #builder()}; {@link #defaults()} is a recursive watch of
- * everything with no snapshot.
+ * of a directory's entries (not recursive) with no snapshot.
  *
  * <pre>{@code
  * WatchOptions options = WatchOptions.builder()
@@ -61,7 +61,7 @@ public final class WatchOptions {
     }
 
     /**
-     * Returns the default options: recursive, no initial snapshot, no filters, symbolic links not followed, no
+     * Returns the default options: not recursive, no initial snapshot, no filters, symbolic links not followed, no
      * coalescing, {@link WatchBackend#AUTO}, a buffer of {@value #DEFAULT_BUFFER} events.
      *
      * @return the defaults
@@ -172,7 +172,7 @@ public final class WatchOptions {
      * A builder of {@link WatchOptions}. Not thread-safe.
      */
     public static final class Builder {
-        private boolean recursive = true;
+        private boolean recursive;
         private boolean existing;
         private final List<String> includes = new ArrayList<>();
         private final List<String> excludes = new ArrayList<>();
@@ -186,8 +186,8 @@ public final class WatchOptions {
         }
 
         /**
-         * Sets whether every directory under the root is watched, including ones created later; default true.
-         * Ignored when the watched path is a file.
+         * Sets whether every directory under the root is watched, including ones created later; default false.
+         * A file cannot be watched recursively.
          *
          * @param recursive true to watch the whole tree, false for the root directory's entries only
          * @return this builder

@@ -233,6 +233,31 @@ abstract class FileWatcherContract {
     }
 
     @Test
+    void symlinks_notFollowedByDefault_followedWhenAskedAndCyclesStop() throws Exception {
+        Path target = Files.createDirectory(temp.toRealPath().resolve("target"));
+        Path link = Files.createSymbolicLink(root.resolve("link"), target);
+        Files.createSymbolicLink(root.resolve("loop"), root); // a cycle back to the root
+        try (FileWatcher w = watch(root, options().recursive(true).existing(true))) {
+            Files.writeString(target.resolve("unseen.txt"), "u");
+            List<FileEvent> events = sync(w, root, new ArrayList<>());
+
+            assertThat(events).contains(new FileEvent.Exists(link, false));
+            assertThat(events).noneMatch(e -> e.path().toString().contains("unseen"));
+        }
+        try (FileWatcher w = watch(root, options().recursive(true).existing(true).followSymlinks(true))) {
+            Path seen = Files.writeString(target.resolve("seen.txt"), "s");
+            List<FileEvent> events = sync(w, root, new ArrayList<>());
+
+            // the loop is a link to a directory, so a directory; it is not descended into a second time
+            assertThat(events).contains(new FileEvent.Exists(link, true), new FileEvent.Exists(root.resolve("loop"),
+                    true));
+            assertThat(events).noneMatch(e -> e.path().startsWith(root.resolve("loop"))
+                    && !e.path().equals(root.resolve("loop")));
+            assertThat(created(events, link.resolve(seen.getFileName()))).isTrue();
+        }
+    }
+
+    @Test
     void close_isIdempotentAndClosesTheChannelAfterWhatItHolds() throws Exception {
         FileWatcher w = watch(root, options().recursive(true));
         Path f = Files.writeString(root.resolve("f.txt"), "f");

@@ -34,8 +34,12 @@ final class WatchTestSupport {
         while (!done.test(into)) {
             long left = deadline - System.nanoTime();
             if (left <= 0) {
-                fail("condition not reached within " + WAIT + "; received " + into.size() + " events, last: "
-                        + into.subList(Math.max(0, into.size() - 20), into.size()));
+                Map<String, Long> kinds = new TreeMap<>();
+                into.forEach(x -> kinds.merge(x.getClass().getSimpleName(), 1L, Long::sum));
+                fail("condition not reached within " + WAIT + "; received " + into.size() + " events " + kinds
+                        + ", in runs: " + runs(into)
+                        + ", first: " + into.subList(0, Math.min(5, into.size())) + ", last: "
+                        + into.subList(Math.max(0, into.size() - 5), into.size()));
             }
             Optional<FileEvent> e;
             try {
@@ -49,6 +53,29 @@ final class WatchTestSupport {
             e.ifPresent(into::add);
         }
         return into;
+    }
+
+    /** The kinds of events in order, as runs: {@code Exists×101 Created×5 ...}. */
+    static String runs(List<FileEvent> events) {
+        StringBuilder sb = new StringBuilder();
+        String last = null;
+        int n = 0;
+        for (FileEvent e : events) {
+            String kind = e.getClass().getSimpleName();
+            if (kind.equals(last)) {
+                n++;
+                continue;
+            }
+            if (last != null) {
+                sb.append(last).append('x').append(n).append(' ');
+            }
+            last = kind;
+            n = 1;
+        }
+        if (last != null) {
+            sb.append(last).append('x').append(n);
+        }
+        return sb.toString();
     }
 
     /**
