@@ -91,6 +91,26 @@ abstract class Backend {
         }
     }
 
+    /**
+     * Lists {@code dir} and everything under it again after it was renamed inside the tree, watching what is not
+     * watched yet and reporting what the model misses as {@link FileEvent.Created}: a rename that raced with the
+     * listing of a new directory (watched or listed under the old name, which was gone by then) leaves both gaps.
+     */
+    final void relist(Path dir) throws IOException, InterruptedException {
+        if (!tree.recursive() || !watch(dir)) {
+            return;
+        }
+        for (Node n : list(dir)) {
+            if (!tree.contains(n.path())) {
+                tree.put(n);
+                emitter.emit(new FileEvent.Created(n.path(), n.dir()));
+            }
+            if (n.dir()) {
+                relist(n.path());
+            }
+        }
+    }
+
     /** The entries of {@code dir} that belong to the tree, with their attributes; empty if it is gone. */
     final List<Node> list(Path dir) {
         List<Node> nodes = new ArrayList<>();

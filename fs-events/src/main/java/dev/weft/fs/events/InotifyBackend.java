@@ -322,6 +322,9 @@ final class InotifyBackend extends Backend {
                 moveWatches(from, to);
             }
             emitter.emit(new FileEvent.Moved(from, to, dir));
+            if (dir) {
+                relist(to);
+            }
         } else if (fromKnown) {
             deleted(from);
         } else if (toAdmitted) {
