@@ -184,8 +184,8 @@ public sealed interface FileEvent permits FileEvent.Exists, FileEvent.Created, F
      * {@link FileWatcher#events()} closes after it. For a watched file the root is its directory: the file itself
      * may come and go (editors replace files by renaming), reported as {@link Deleted} and {@link Created}.
      *
-     * @param path the watched root
-     * @param directory whether the root was a directory (false for a watched file)
+     * @param path the watched path: the root directory, or the watched file
+     * @param directory whether the watched path was a directory (false for a watched file)
      */
     record RootGone(Path path, boolean directory) implements FileEvent {
         /** Checks the components. */

@@ -272,6 +272,17 @@ abstract class FileWatcherContract {
     }
 
     @Test
+    void close_whileTheReaderWaitsOnAFullChannel_returnsAndClosesIt() throws Exception {
+        createFiles(root, "f", 5);
+        FileWatcher w = watch(root, options().recursive(true).existing(true).bufferCapacity(1));
+        assertThat(w.events().receive(WAIT)).isPresent(); // the reader refills the one slot and waits to send more
+        w.close(); // a hang here fails the class timeout
+
+        assertThat(drain(w).size()).isLessThanOrEqualTo(1);
+        assertThat(w.events().isClosedForReceive()).isTrue();
+    }
+
+    @Test
     void scope_endingStopsTheWatcherItsTaskCreated() throws Exception {
         FileWatcher w;
         try (Scope scope = Scope.open("owner")) {
