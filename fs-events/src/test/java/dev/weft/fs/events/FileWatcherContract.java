@@ -22,6 +22,8 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.Map;
 import java.util.Comparator;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -311,6 +313,54 @@ abstract class FileWatcherContract {
                 .isInstanceOf(NullPointerException.class).hasMessage("path");
         assertThatThrownBy(() -> FileWatcher.watch(root, null))
                 .isInstanceOf(NullPointerException.class).hasMessage("options");
+    }
+
+    /**
+     * Forces a queue overflow (the kernel's, or the JDK watch key's) and checks the rescan. The consumer does not
+     * receive, so the reader
+     * blocks on the full one-slot channel (with the initial snapshot) and reads nothing; the test then creates more
+     * {@code burst} distinct files in a watched directory (more than the queue holds) (identical consecutive events would be merged by the kernel), and after
+     * that deletes and appends to known files — changes only the rescan can report. Then it consumes.
+     */
+    void overflowScenario(int burst) throws Exception {
+        // watched from the start: the kernel queues events for it while the reader is stalled (a directory created
+        // during the stall is not watched yet, so files in it queue nothing); one directory, so that on the JDK
+        // backend the changes after the burst fall on the same overflowing key
+        Path fresh = Files.createDirectory(root.resolve("fresh"));
+        List<Path> known = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            known.add(Files.writeString(fresh.resolve("old-" + i), "x"));
+        }
+        try (FileWatcher w = watch(root, options().recursive(true).existing(true).bufferCapacity(1))) {
+            List<Path> created = createFiles(fresh, "new", burst);
+            List<Path> deleted = known.subList(0, 50);
+            List<Path> appended = known.subList(50, 100);
+            for (Path p : deleted) {
+                Files.delete(p);
+            }
+            for (Path p : appended) {
+                append(p, "more");
+            }
+            List<FileEvent> events = collectUntil(w, new ArrayList<>(),
+                    got -> got.contains(new FileEvent.Overflow(root)));
+            sync(w, root, events);
+
+            int overflowAt = events.indexOf(new FileEvent.Overflow(root));
+            List<FileEvent> afterOverflow = events.subList(overflowAt, events.size());
+            for (Path p : deleted) {
+                assertThat(afterOverflow).contains(new FileEvent.Deleted(p, false));
+            }
+            for (Path p : appended) {
+                assertThat(afterOverflow).contains(new FileEvent.Modified(p));
+            }
+            Map<Path, Long> creates = new HashMap<>();
+            events.stream().filter(e -> e instanceof FileEvent.Created)
+                    .forEach(e -> creates.merge(e.path(), 1L, Long::sum));
+            for (Path p : created) {
+                assertThat(creates.get(p)).as("CREATED of %s", p).isEqualTo(1L);
+            }
+            assertViewMatchesDisk(events, root);
+        }
     }
 
     /** Receives until the channel is closed and drained; fails if that does not happen within the wait. */

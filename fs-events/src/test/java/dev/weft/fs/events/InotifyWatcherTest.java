@@ -145,52 +145,12 @@ final class InotifyWatcherTest extends FileWatcherContract {
 
     /**
      * Forces a kernel queue overflow: the queue holds {@code fs.inotify.max_queued_events} events per instance
-     * (16,384 by default) and cannot be made smaller per watcher. The consumer does not receive, so the reader
-     * blocks on the full one-slot channel (with the initial snapshot) and reads nothing; the test then creates more
-     * distinct files in a watched directory than the queue holds (identical consecutive events would be merged by the kernel), and after
-     * that deletes and appends to known files — changes only the rescan can report. Then it consumes.
+     * (16,384 by default) and cannot be made smaller per watcher, so the test creates 1,000 more files than that
+     * while the consumer stalls; see {@link FileWatcherContract#overflowScenario}.
      */
     @Test
     void overflow_stalledConsumer_reportsOverflowAndARescanThatMakesTheViewCorrect() throws Exception {
-        int queueLimit = Integer.parseInt(Inotify.limit("max_queued_events"));
-        Path old = Files.createDirectory(root.resolve("old"));
-        List<Path> known = new ArrayList<>();
-        for (int i = 0; i < 100; i++) {
-            known.add(Files.writeString(old.resolve("old-" + i), "x"));
-        }
-        // watched from the start: the kernel queues events for it while the reader is stalled (a directory created
-        // during the stall is not watched yet, so files in it queue nothing)
-        Path fresh = Files.createDirectory(root.resolve("fresh"));
-        try (FileWatcher w = watch(root, options().recursive(true).existing(true).bufferCapacity(1))) {
-            List<Path> created = createFiles(fresh, "new", queueLimit + 1_000);
-            List<Path> deleted = known.subList(0, 50);
-            List<Path> appended = known.subList(50, 100);
-            for (Path p : deleted) {
-                Files.delete(p);
-            }
-            for (Path p : appended) {
-                append(p, "more");
-            }
-            List<FileEvent> events = collectUntil(w, new ArrayList<>(),
-                    got -> got.contains(new FileEvent.Overflow(root)));
-            sync(w, root, events);
-
-            int overflowAt = events.indexOf(new FileEvent.Overflow(root));
-            List<FileEvent> afterOverflow = events.subList(overflowAt, events.size());
-            for (Path p : deleted) {
-                assertThat(afterOverflow).contains(new FileEvent.Deleted(p, false));
-            }
-            for (Path p : appended) {
-                assertThat(afterOverflow).contains(new FileEvent.Modified(p));
-            }
-            Map<Path, Long> creates = new HashMap<>();
-            events.stream().filter(e -> e instanceof FileEvent.Created)
-                    .forEach(e -> creates.merge(e.path(), 1L, Long::sum));
-            for (Path p : created) {
-                assertThat(creates.get(p)).as("CREATED of %s", p).isEqualTo(1L);
-            }
-            assertViewMatchesDisk(events, root);
-        }
+        overflowScenario(Integer.parseInt(Inotify.limit("max_queued_events")) + 1_000);
     }
 
     @Test
