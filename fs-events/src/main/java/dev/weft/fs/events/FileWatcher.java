@@ -63,6 +63,7 @@ public final class FileWatcher implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(FileWatcher.class);
     private static final AtomicLong THREADS = new AtomicLong();
+    private static final AtomicBoolean DENIED_LOGGED = new AtomicBoolean();
 
     private final Path path;
     private final WatchOptions options;
@@ -163,9 +164,17 @@ public final class FileWatcher implements AutoCloseable {
             case AUTO -> {
                 try {
                     yield new InotifyBackend(abs, isDir, tree, emitter);
-                } catch (UnsupportedOperationException | IllegalCallerException e) {
+                } catch (UnsupportedOperationException e) {
                     LOG.debug("inotify is not available ({}); watching {} with the JDK watch service", e.toString(),
                             abs);
+                    yield new WatchServiceBackend(abs, isDir, tree, emitter);
+                } catch (IllegalCallerException e) {
+                    if (DENIED_LOGGED.compareAndSet(false, true)) { // once per JVM: the cause does not change
+                        LOG.warn("native access is denied to dev.weft.fs.events ({}); watching with the JDK watch"
+                                + " service, without write-close, attribute and rename events. Run java with"
+                                + " --enable-native-access=dev.weft.fs.events (ALL-UNNAMED on the class path)",
+                                e.getMessage());
+                    }
                     yield new WatchServiceBackend(abs, isDir, tree, emitter);
                 }
             }

@@ -7,8 +7,8 @@ import java.nio.file.Path;
 import java.time.Duration;
 
 /**
- * A child process for {@link WatchLimitsTest}: runs in a user namespace whose inotify limits the test lowered,
- * and prints what the watcher reported.
+ * A child process for {@link WatchLimitsTest} (run in a user namespace whose inotify limits the test lowered) and
+ * {@link NativeAccessTest} (run with or without native access): prints what the watcher reported.
  */
 public final class WatchLimitProbe {
 
@@ -18,7 +18,7 @@ public final class WatchLimitProbe {
     /**
      * Runs one case.
      *
-     * @param args the case ({@code start}, {@code later} or {@code instances}) and a directory
+     * @param args the case ({@code start}, {@code later}, {@code instances} or {@code auto}) and a directory
      * @throws Exception on an unexpected failure (the test sees the exit status and stderr)
      */
     public static void main(String[] args) throws Exception {
@@ -55,6 +55,16 @@ public final class WatchLimitProbe {
                     } catch (IOException e) {
                         System.out.println("FAILED: " + e.getMessage());
                     }
+                }
+            }
+            case "auto" -> {
+                try (FileWatcher w = FileWatcher.watch(dir)) {
+                    System.out.println("BACKEND: " + w.backend());
+                }
+                try (FileWatcher w = FileWatcher.watch(dir, WatchOptions.builder().backend(WatchBackend.INOTIFY).build())) {
+                    System.out.println("FORCED: " + w.backend());
+                } catch (RuntimeException e) {
+                    System.out.println("FORCED FAILED: " + e);
                 }
             }
             default -> throw new IllegalArgumentException("case: " + args[0]);

@@ -62,24 +62,26 @@ final class WatchLimitsTest {
                 .contains("out of inotify instances", "fs.inotify.max_user_instances");
     }
 
+    /** The class path for a probe JVM: this JVM's module path and class path, and the test classes. */
+    static String probeClassPath() {
+        List<String> classPath = new ArrayList<>();
+        classPath.add(Path.of(System.getProperty("user.dir"), "target", "test-classes").toString());
+        for (String property : List.of("jdk.module.path", "java.class.path")) {
+            for (String p : System.getProperty(property, "").split(File.pathSeparator)) {
+                if (!p.isEmpty()) {
+                    classPath.add(p);
+                }
+            }
+        }
+        return String.join(File.pathSeparator, classPath);
+    }
+
     /** Runs the probe in a user namespace with {@code limit} lowered to {@code value}; returns its stdout. */
     private String probe(String limit, int value, String which) throws Exception {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        List<String> classPath = new ArrayList<>();
-        classPath.add(Path.of(System.getProperty("user.dir"), "target", "test-classes").toString());
-        for (String p : System.getProperty("jdk.module.path", "").split(File.pathSeparator)) {
-            if (!p.isEmpty()) {
-                classPath.add(p);
-            }
-        }
-        for (String p : System.getProperty("java.class.path", "").split(File.pathSeparator)) {
-            if (!p.isEmpty()) {
-                classPath.add(p);
-            }
-        }
         String script = "echo " + value + " > /proc/sys/user/" + limit + " && exec \"$0\" \"$@\"";
         List<String> command = new ArrayList<>(List.of("unshare", "-U", "-r", "/bin/sh", "-c", script, java,
-                "--enable-native-access=ALL-UNNAMED", "-cp", String.join(File.pathSeparator, classPath),
+                "--enable-native-access=ALL-UNNAMED", "-cp", probeClassPath(),
                 WatchLimitProbe.class.getName(), which, temp.toRealPath().toString()));
         Process p = new ProcessBuilder(command).redirectError(temp.resolve("probe.err").toFile()).start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
