@@ -103,8 +103,8 @@ final class Tree {
 
     /** Removes {@code dir}'s descendants and returns them, children before parents. */
     List<Node> removeDescendants(Path dir) {
-        String prefix = dir.toString();
-        Map<String, Node> range = nodes.subMap(prefix + "/", true, prefix + "0", false);
+        String prefix = dir.toString().endsWith("/") ? dir.toString() : dir.toString() + "/"; // the root "/" ends so
+        Map<String, Node> range = nodes.subMap(prefix, true, prefix.substring(0, prefix.length() - 1) + "0", false);
         List<Node> removed = new ArrayList<>(range.values());
         range.clear();
         return removed.reversed();

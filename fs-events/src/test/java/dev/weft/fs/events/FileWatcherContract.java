@@ -198,11 +198,12 @@ abstract class FileWatcherContract {
     void file_watchedThroughItsDirectory_survivesDeleteAndReplace() throws Exception {
         Path config = Files.writeString(root.resolve("app.conf"), "v1");
         Path other = root.resolve("other.txt");
-        try (FileWatcher w = watch(config, options().recursive(false))) {
+        try (FileWatcher w = watch(config, options().recursive(false).existing(true))) {
             Files.writeString(other, "not watched");
             Files.writeString(config, "v2", StandardOpenOption.APPEND);
             List<FileEvent> events = collectUntil(w, new ArrayList<>(), got -> got.stream().anyMatch(
                     e -> e instanceof FileEvent.Modified || e instanceof FileEvent.Written));
+            assertThat(events.getFirst()).isEqualTo(new FileEvent.Exists(config, false));
             Files.delete(config);
             collectUntil(w, events, got -> got.contains(new FileEvent.Deleted(config, false)));
             Path tmp = Files.writeString(root.resolve("app.conf.tmp"), "v3");
