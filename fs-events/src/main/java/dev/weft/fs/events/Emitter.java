@@ -11,7 +11,8 @@ import org.jspecify.annotations.Nullable;
 
 /**
  * The last stage of every backend: filters events by the include and exclude globs, coalesces content events
- * within the window, and sends the rest to the watcher's channel, waiting while it is full (a blocked reader lets
+ * within the window (holding at most as many paths as the channel holds events), and sends the rest to the
+ * watcher's channel, waiting while it is full (a blocked reader lets
  * the kernel queue fill, and its overflow is reported and rescanned: nothing is dropped here).
  *
  * <p>Not thread-safe: used by the watcher's one reader thread.
@@ -24,6 +25,7 @@ final class Emitter {
     private final @Nullable PathMatcher exclude;
     private final long windowNanos;
     private final Map<Path, Pending> pending = new LinkedHashMap<>();
+    private final int maxPending;
     private long sent;
 
     private record Pending(FileEvent event, long deadline) {
@@ -35,6 +37,7 @@ final class Emitter {
         this.include = options.includes().isEmpty() ? null : WatchOptions.matcher(options.includes());
         this.exclude = options.excludes().isEmpty() ? null : WatchOptions.matcher(options.excludes());
         this.windowNanos = options.coalesce().toNanos();
+        this.maxPending = options.bufferCapacity();
     }
 
     /** Reports {@code event} (after the filters, maybe after the coalescing window); waits while the channel is full. */
@@ -50,6 +53,12 @@ final class Emitter {
                 || event instanceof FileEvent.AttributesChanged) {
             Pending p = pending.get(event.path());
             if (p == null) {
+                if (pending.size() >= maxPending) { // bounded: the oldest held event is reported early, not lost
+                    Iterator<Pending> oldest = pending.values().iterator();
+                    FileEvent early = oldest.next().event();
+                    oldest.remove();
+                    send(early);
+                }
                 pending.put(event.path(), new Pending(event, System.nanoTime() + windowNanos));
             } else if (rank(event) >= rank(p.event())) {
                 pending.put(event.path(), new Pending(event, p.deadline()));

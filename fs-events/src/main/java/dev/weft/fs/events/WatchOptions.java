@@ -270,7 +270,8 @@ public final class WatchOptions {
          * {@link FileEvent.Modified}, {@link FileEvent.Written} or {@link FileEvent.AttributesChanged}, further such
          * events for that path merge into one, of the strongest kind seen (written, then modified, then
          * attributes), reported when the window ends. Any other event for the path reports the pending one first,
-         * so the order per path is kept.
+         * so the order per path is kept. At most {@link #bufferCapacity(int) bufferCapacity} paths are held at
+         * once; beyond that the oldest held event is reported early.
          *
          * @param window the window, zero or positive
          * @return this builder

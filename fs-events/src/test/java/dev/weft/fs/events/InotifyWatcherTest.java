@@ -143,6 +143,21 @@ final class InotifyWatcherTest extends FileWatcherContract {
         }
     }
 
+    @Test
+    void coalesce_morePathsThanTheBufferHolds_reportsTheOldestEarly() throws Exception {
+        List<Path> files = createFiles(root, "f", 3);
+        // a window no test waits for: only the bound can make the first event come out
+        try (FileWatcher w = watch(root, options().recursive(true).coalesce(Duration.ofHours(1)).bufferCapacity(2))) {
+            for (Path f : files) {
+                append(f, "x");
+            }
+            List<FileEvent> events = collectUntil(w, new ArrayList<>(),
+                    got -> got.contains(new FileEvent.Written(files.getFirst())));
+
+            assertThat(events).containsExactly(new FileEvent.Written(files.getFirst()));
+        }
+    }
+
     /**
      * Forces a kernel queue overflow: the queue holds {@code fs.inotify.max_queued_events} events per instance
      * (16,384 by default) and cannot be made smaller per watcher, so the test creates 1,000 more files than that
