@@ -1,16 +1,14 @@
 package dev.weft.fs.events;
 
 import java.io.IOException;
-import java.nio.file.FileSystemLoopException;
-import java.nio.file.FileVisitOption;
-import java.nio.file.FileVisitResult;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.EnumSet;
+import java.util.Comparator;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -149,54 +147,47 @@ final class Tree {
 
     /**
      * Lists what is under {@code dir} now (not {@code dir} itself), parents before children: its entries, and when
-     * recursive all the way down. Paths that vanish during the walk are left out; link cycles are not followed.
+     * recursive all the way down. {@code dir} itself is read even if it is a link (the watched root may be one);
+     * below it, links are descended only when following them, and each directory once (a link cycle, or a second
+     * link to the same directory, is listed as an entry but not descended). Paths that vanish meanwhile are left
+     * out.
      */
     List<Node> scan(Path dir) {
         List<Node> found = new ArrayList<>();
-        Set<FileVisitOption> options = follow ? EnumSet.of(FileVisitOption.FOLLOW_LINKS)
-                : EnumSet.noneOf(FileVisitOption.class);
-        int depth = recursive ? Integer.MAX_VALUE : (dir.equals(root) ? 1 : 0);
-        if (depth == 0) {
-            return found;
-        }
-        try {
-            Files.walkFileTree(dir, options, depth, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult preVisitDirectory(Path d, BasicFileAttributes attrs) {
-                    if (!d.equals(dir)) {
-                        if (!admits(d)) {
-                            return FileVisitResult.SKIP_SUBTREE;
-                        }
-                        found.add(node(d, attrs));
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFile(Path f, BasicFileAttributes attrs) {
-                    if (admits(f)) {
-                        found.add(node(f, attrs));
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path f, IOException e) {
-                    if (e instanceof FileSystemLoopException && admits(f)) {
-                        // a link back up the tree: reported (as the directory it points to), not descended
-                        stat(f).ifPresent(found::add);
-                    }
-                    return FileVisitResult.CONTINUE; // vanished or unreadable: a later event or rescan says so
-                }
-
-                @Override
-                public FileVisitResult postVisitDirectory(Path d, @Nullable IOException e) {
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (IOException e) {
-            // walkFileTree reports failures through visitFileFailed; nothing reaches here in practice
+        if (recursive || dir.equals(root)) {
+            Set<Object> visited = new HashSet<>();
+            key(dir).ifPresent(visited::add);
+            scanInto(dir, found, visited);
         }
         return found;
+    }
+
+    private void scanInto(Path dir, List<Node> found, Set<Object> visited) {
+        List<Node> entries = new ArrayList<>();
+        try (DirectoryStream<Path> stream = Files.newDirectoryStream(dir)) {
+            for (Path p : stream) {
+                if (admits(p)) {
+                    stat(p).ifPresent(entries::add);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return; // gone or unreadable: a later event or rescan says so
+        }
+        entries.sort(Comparator.comparing(n -> n.path().toString()));
+        for (Node n : entries) {
+            found.add(n);
+            if (n.dir() && recursive && key(n.path()).map(visited::add).orElse(true)) {
+                scanInto(n.path(), found, visited);
+            }
+        }
+    }
+
+    /** The file key of a directory (device and inode), following links; empty if unknown or gone. */
+    private static Optional<Object> key(Path dir) {
+        try {
+            return Optional.ofNullable(Files.readAttributes(dir, BasicFileAttributes.class).fileKey());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
     }
 }

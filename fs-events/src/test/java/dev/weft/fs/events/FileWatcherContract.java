@@ -261,6 +261,20 @@ abstract class FileWatcherContract {
     }
 
     @Test
+    void rootIsALink_watchesTheDirectoryItPointsToUnderTheLinksPath() throws Exception {
+        Path existing = Files.writeString(root.resolve("existing.txt"), "e");
+        Path link = Files.createSymbolicLink(temp.toRealPath().resolve("link"), root);
+        try (FileWatcher w = watch(link, options().recursive(true).existing(true))) {
+            Files.writeString(root.resolve("new.txt"), "n");
+            List<FileEvent> events = sync(w, link, new ArrayList<>());
+
+            assertThat(events).contains(new FileEvent.Exists(link.resolve(existing.getFileName()), false),
+                    new FileEvent.Created(link.resolve("new.txt"), false));
+            assertThat(events).noneMatch(e -> e instanceof FileEvent.Deleted);
+        }
+    }
+
+    @Test
     void close_isIdempotentAndClosesTheChannelAfterWhatItHolds() throws Exception {
         FileWatcher w = watch(root, options().recursive(true));
         Path f = Files.writeString(root.resolve("f.txt"), "f");
