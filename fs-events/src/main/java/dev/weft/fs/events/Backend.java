@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * What every backend shares: the tree model, and the operations that turn "this path appeared / changed /
@@ -30,6 +31,7 @@ abstract class Backend {
     final boolean watchedIsDir;
     final Tree tree;
     final Emitter emitter;
+    private final AtomicLong overflows = new AtomicLong();
 
     Backend(Path watched, boolean watchedIsDir, Tree tree, Emitter emitter) {
         this.watched = watched;
@@ -219,6 +221,17 @@ abstract class Backend {
                 emitter.emit(new FileEvent.Modified(now.path()));
             }
         }
+    }
+
+    /** The kernel (or the JDK) dropped events: reports {@link FileEvent.Overflow}, counts it, and rescans. */
+    final void overflowed() throws IOException, InterruptedException {
+        overflows.incrementAndGet();
+        emitter.emit(new FileEvent.Overflow(watched));
+        rescan();
+    }
+
+    long overflows() {
+        return overflows.get();
     }
 
     /** Reports the terminal event. */

@@ -26,7 +26,6 @@ final class Emitter {
     private final long windowNanos;
     private final Map<Path, Pending> pending = new LinkedHashMap<>();
     private final int maxPending;
-    private long sent;
 
     private record Pending(FileEvent event, long deadline) {
     }
@@ -138,11 +137,6 @@ final class Emitter {
 
     private void send(FileEvent event) throws InterruptedException {
         out.send(event);
-        sent++;
-    }
-
-    long sent() {
-        return sent;
     }
 
     /** Milliseconds until {@code deadline} (System.nanoTime), at least 0, at most {@code cap}; -1 for none. */

@@ -273,6 +273,17 @@ public final class FileWatcher implements AutoCloseable {
     }
 
     /**
+     * Returns how many times events were lost to a queue overflow (the kernel's, or the JDK's) and the tree was
+     * rescanned; each is also reported as {@link FileEvent.Overflow}. For monitoring: a watcher that overflows often
+     * has a consumer too slow for its tree, or needs a larger {@code fs.inotify.max_queued_events}.
+     *
+     * @return the number of overflows so far
+     */
+    public long overflows() {
+        return backend.overflows();
+    }
+
+    /**
      * Stops watching: closes {@link #events()} (events already in it can still be received), wakes the reader and
      * waits for it to end — briefly: it is never blocked on anything the watcher does not control. Idempotent.
      */

@@ -49,7 +49,6 @@ final class InotifyBackend extends Backend {
     private final Map<Path, Integer> pathWd = new HashMap<>();
     private final Map<Integer, HeldMove> held = new LinkedHashMap<>();
     private int rootWd = -1;
-    private long overflows;
 
     private record HeldMove(Path from, boolean dir, long deadline) {
     }
@@ -84,10 +83,6 @@ final class InotifyBackend extends Backend {
     @Override
     WatchBackend kind() {
         return WatchBackend.INOTIFY;
-    }
-
-    long overflows() {
-        return overflows;
     }
 
     @Override
@@ -254,9 +249,7 @@ final class InotifyBackend extends Backend {
         HeldMove pairedFrom = (mask & Inotify.IN_MOVED_TO) != 0 ? held.remove(cookie) : null;
         resolveHeld(Long.MAX_VALUE);
         if ((mask & Inotify.IN_Q_OVERFLOW) != 0) {
-            overflows++;
-            emitter.emit(new FileEvent.Overflow(watched));
-            rescan();
+            overflowed();
             return true;
         }
         Path dir = wdPath.get(wd);

@@ -106,8 +106,7 @@ final class WatchServiceBackend extends Backend {
         Path dir = keyPath.get(key);
         for (WatchEvent<?> event : key.pollEvents()) {
             if (event.kind() == OVERFLOW) {
-                emitter.emit(new FileEvent.Overflow(watched));
-                rescan();
+                overflowed();
                 continue;
             }
             if (dir == null || !(event.context() instanceof Path name)) {

@@ -124,6 +124,7 @@ abstract class FileWatcherContract {
 
             assertThat(created(events, late)).isTrue();
             assertViewMatchesDisk(events, root);
+            assertThat(w.overflows()).isZero();
             assertThat(events).noneMatch(e -> e.path().startsWith(outside));
         }
     }
@@ -360,6 +361,7 @@ abstract class FileWatcherContract {
                     got -> got.contains(new FileEvent.Overflow(root)));
             sync(w, root, events);
 
+            assertThat(w.overflows()).isPositive();
             int overflowAt = events.indexOf(new FileEvent.Overflow(root));
             List<FileEvent> afterOverflow = events.subList(overflowAt, events.size());
             for (Path p : deleted) {
