@@ -39,7 +39,7 @@ final class Emitter {
         this.maxPending = options.bufferCapacity();
     }
 
-    /** Reports {@code event} (after the filters, maybe after the coalescing window); waits while the channel is full. */
+    /** Reports {@code event} after the filters, maybe after the coalescing window; waits while the channel is full. */
     void emit(FileEvent event) throws InterruptedException {
         if (!passes(event)) {
             return;

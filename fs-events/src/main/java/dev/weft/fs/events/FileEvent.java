@@ -136,9 +136,9 @@ public sealed interface FileEvent permits FileEvent.Exists, FileEvent.Created, F
     /**
      * A rename inside the watched tree, both ends paired by the kernel's cookie. A moved directory is one event:
      * its contents moved with it (their new paths are under {@code to}); the watcher then lists it again, and what it
-     * had not seen yet (a directory renamed while it was being picked up) follows as {@link Created}. A rename with only one end in the tree is
-     * reported as {@link Deleted} or {@link Created}. Only the inotify backend pairs renames; the others report a
-     * {@link Deleted} and a {@link Created}.
+     * had not seen yet (a directory renamed while it was being picked up) follows as {@link Created}. A rename with
+     * only one end in the tree is reported as {@link Deleted} or {@link Created}. Only the inotify backend pairs
+     * renames; the others report a {@link Deleted} and a {@link Created}.
      *
      * @param from the old absolute path
      * @param to the new absolute path

@@ -20,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * A watch over a file or a directory tree whose changes arrive as {@link FileEvent}s on a channel.
  *
  * <pre>{@code
- * try (FileWatcher watcher = FileWatcher.watch(dir, WatchOptions.builder().recursive(true).include("*.log").build())) {
+ * WatchOptions options = WatchOptions.builder().recursive(true).include("*.log").build();
+ * try (FileWatcher watcher = FileWatcher.watch(dir, options)) {
  *     for (FileEvent event : watcher.events()) {          // ends when the watcher closes or the root goes
  *         switch (event) {
  *             case FileEvent.Written w -> ship(w.path());

@@ -333,10 +333,10 @@ abstract class FileWatcherContract {
 
     /**
      * Forces a queue overflow (the kernel's, or the JDK watch key's) and checks the rescan. The consumer does not
-     * receive, so the reader
-     * blocks on the full one-slot channel (with the initial snapshot) and reads nothing; the test then creates more
-     * {@code burst} distinct files in a watched directory (more than the queue holds) (identical consecutive events would be merged by the kernel), and after
-     * that deletes and appends to known files — changes only the rescan can report. Then it consumes.
+     * receive, so the reader blocks on the full one-slot channel (with the initial snapshot) and reads nothing; the
+     * test then creates {@code burst} distinct files in a watched directory, more than the queue holds (identical
+     * consecutive events would be merged by the kernel), and after that deletes and appends to known files — changes
+     * only the rescan can report. Then it consumes.
      */
     void overflowScenario(int burst) throws Exception {
         // watched from the start: the kernel queues events for it while the reader is stalled (a directory created

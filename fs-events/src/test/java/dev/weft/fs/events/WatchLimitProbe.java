@@ -61,7 +61,8 @@ public final class WatchLimitProbe {
                 try (FileWatcher w = FileWatcher.watch(dir)) {
                     System.out.println("BACKEND: " + w.backend());
                 }
-                try (FileWatcher w = FileWatcher.watch(dir, WatchOptions.builder().backend(WatchBackend.INOTIFY).build())) {
+                WatchOptions inotify = WatchOptions.builder().backend(WatchBackend.INOTIFY).build();
+                try (FileWatcher w = FileWatcher.watch(dir, inotify)) {
                     System.out.println("FORCED: " + w.backend());
                 } catch (RuntimeException e) {
                     System.out.println("FORCED FAILED: " + e);
