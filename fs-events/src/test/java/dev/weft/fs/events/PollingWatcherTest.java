@@ -1,0 +1,9 @@
+package dev.weft.fs.events;
+
+final class PollingWatcherTest extends FileWatcherContract {
+
+    @Override
+    WatchBackend backend() {
+        return WatchBackend.POLLING;
+    }
+}
