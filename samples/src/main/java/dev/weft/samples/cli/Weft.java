@@ -25,7 +25,7 @@ public final class Weft {
 
     /** The tool with every subcommand. */
     static Weft standard() {
-        return new Weft(List.of(new SwitchboardCommand(), new SendCommand(), new StopCommand(),
+        return new Weft(List.of(new SwitchboardCommand(), new SendCommand(), new StopCommand(), new WatchCommand(),
                 new CheckCertificateCommand(Clock.systemUTC())));
     }
 
