@@ -144,35 +144,11 @@ final class WatchCommand implements Subcommand {
     }
 
     static String json(FileEvent event) {
-        StringBuilder b = new StringBuilder("{\"kind\":\"").append(kind(event)).append("\",\"path\":");
-        quote(b, event.path().toString());
+        StringBuilder b = new StringBuilder("{\"kind\":\"").append(kind(event)).append("\",\"path\":")
+                .append(Json.quote(event.path().toString()));
         if (event instanceof FileEvent.Moved m) {
-            b.append(",\"from\":");
-            quote(b, m.from().toString());
+            b.append(",\"from\":").append(Json.quote(m.from().toString()));
         }
         return b.append(",\"directory\":").append(event.directory()).append('}').toString();
-    }
-
-    /** Appends {@code s} as a JSON string (RFC 8259 escapes). */
-    private static void quote(StringBuilder b, String s) {
-        b.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> b.append("\\\"");
-                case '\\' -> b.append("\\\\");
-                case '\n' -> b.append("\\n");
-                case '\r' -> b.append("\\r");
-                case '\t' -> b.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        b.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        b.append(c);
-                    }
-                }
-            }
-        }
-        b.append('"');
     }
 }
