@@ -52,8 +52,8 @@ import org.slf4j.LoggerFactory;
  *     PermanentConnection backend = PermanentConnection
  *             .builder("my-backend.my-namespace.svc.cluster.local", 4040)
  *             .handshake(PermanentConnection.Handshake.call(
- *                     Message.builder("REGISTER").parameter("service", "app").build(), "READY",
- *                     Duration.ofSeconds(5)))
+ *                     Message.builder("REGISTER").parameter("service", "app").parameter("version", 1).build(),
+ *                     "READY", Duration.ofSeconds(5)))
  *             .heartbeat(PermanentConnection.Heartbeat.every(Duration.ofSeconds(10), 3))
  *             .open(scope);                                  // connects in the background, forever
  *     backend.send(Message.builder("HELLO").build());        // buffered until READY, then flushed in order
@@ -1149,7 +1149,6 @@ public final class PermanentConnection implements AutoCloseable {
 
     /** Waits until {@code deadline} on the clock; true if {@link #reconnectNow()} cut it short. */
     private boolean waitBackoff(long deadline) throws InterruptedException {
-        commands.tryReceive(); // a request made while READY or connecting is not for this wait
         for (;;) {
             long left = deadline - clock.nanoTime();
             if (left <= 0) {
@@ -1355,24 +1354,24 @@ public final class PermanentConnection implements AutoCloseable {
 
     private void heartbeat(Link link, Heartbeat hb) {
         int misses = 0;
+        long interval = hb.interval().toNanos();
+        long tick = clock.nanoTime(); // probes go out on a fixed grid, so a late wake-up does not shift the next
         try {
             for (;;) {
-                long start = clock.nanoTime();
+                tick += interval;
                 if (link.messages != null) {
                     try {
-                        link.messages.call(Message.builder(hb.probe()).build(), Set.of(hb.reply()), hb.interval());
+                        long left = Math.max(1, tick - clock.nanoTime());
+                        link.messages.call(Message.builder(hb.probe()).build(), Set.of(hb.reply()),
+                                Duration.ofNanos(left));
                         misses = 0;
-                        long left = start + hb.interval().toNanos() - clock.nanoTime();
-                        if (left > 0) {
-                            Timers.sleep(Duration.ofNanos(left));
-                        }
                     } catch (CallTimeoutException e) {
                         misses++;
                     }
                 } else {
                     long before = link.heartbeatReplies.get();
                     link.connection.send(hb.probe());
-                    Timers.sleep(hb.interval());
+                    sleepUntil(tick);
                     misses = link.heartbeatReplies.get() == before ? misses + 1 : 0;
                 }
                 if (misses >= hb.misses()) {
@@ -1384,9 +1383,17 @@ public final class PermanentConnection implements AutoCloseable {
                     link.connection.close();
                     return;
                 }
+                sleepUntil(tick);
             }
         } catch (IOException | CancelledException | InterruptedException e) {
             // the connection ended or is closing: the reader reports it
+        }
+    }
+
+    private void sleepUntil(long deadline) throws InterruptedException {
+        long left = deadline - clock.nanoTime();
+        if (left > 0) {
+            Timers.sleep(Duration.ofNanos(left));
         }
     }
 
@@ -1408,8 +1415,8 @@ public final class PermanentConnection implements AutoCloseable {
                     if (link.messages != null) {
                         return "a line handshake needs line mode";
                     }
-                    link.connection.send(l.send());
                     long deadline = clock.nanoTime() + l.timeout().toNanos();
+                    link.connection.send(l.send());
                     ReceiveChannel<String> lines = link.connection.lines();
                     for (;;) {
                         long left = deadline - clock.nanoTime();
@@ -1622,9 +1629,21 @@ public final class PermanentConnection implements AutoCloseable {
         Transport transport = Objects.requireNonNull(winner.transport());
         attemptsOk.incrementAndGet();
         plan.succeeded(address);
-        StreamConnection connection = new StreamConnection(transport, connectionSettings);
-        MessageConnection messages = mode == Mode.MESSAGES ? MessageConnection.builder(connection)
-                .name(name + " " + connection.name()).build() : null;
+        StreamConnection connection;
+        MessageConnection messages;
+        try {
+            connection = new StreamConnection(transport, connectionSettings);
+        } catch (IllegalStateException scopeClosed) { // the owning scope is closing: so is this connection
+            closeQuietly(transport);
+            throw new InterruptedException("permanent connection " + name + " closing: " + scopeClosed.getMessage());
+        }
+        try {
+            messages = mode == Mode.MESSAGES ? MessageConnection.builder(connection)
+                    .name(name + " " + connection.name()).build() : null;
+        } catch (IllegalStateException scopeClosed) {
+            connection.close();
+            throw new InterruptedException("permanent connection " + name + " closing: " + scopeClosed.getMessage());
+        }
         Link link = new Link(connection, messages, address);
         Duration downtime = lastReadyAt == Long.MIN_VALUE ? Duration.ZERO
                 : Duration.ofNanos(clock.nanoTime() - notReadySince);

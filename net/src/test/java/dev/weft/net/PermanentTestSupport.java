@@ -101,8 +101,12 @@ final class PermanentTestSupport {
             listen(port);
         }
 
-        /** Closes the open connections but goes on listening (the peer restarted its sessions). */
+        /**
+         * Closes the open connections but goes on listening (the peer restarted its sessions); waits first until
+         * the handler of at least one accepted connection runs.
+         */
         void dropConnections() {
+            NetTestSupport.awaitCondition(() -> !open.isEmpty(), WAIT, host + " to serve a connection");
             for (Connection c : open) {
                 c.close();
             }

@@ -1,0 +1,458 @@
+package dev.weft.net;
+
+import static dev.weft.net.NetTestSupport.awaitCondition;
+import static dev.weft.net.NetTestSupport.closedPort;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.weft.net.PermanentEvent.Backoff;
+import dev.weft.net.PermanentEvent.Connected;
+import dev.weft.net.PermanentEvent.Disconnected;
+import dev.weft.net.PermanentEvent.DropReason;
+import dev.weft.net.PermanentEvent.MessageDropped;
+import dev.weft.net.PermanentEvent.StateChanged;
+import dev.weft.net.PermanentTestSupport.Backend;
+import dev.weft.net.PermanentTestSupport.Events;
+import dev.weft.net.spi.Resolution;
+import dev.weft.runtime.ChannelClosedException;
+import dev.weft.runtime.Scope;
+import dev.weft.runtime.Task;
+import dev.weft.runtime.VirtualClock;
+import dev.weft.runtime.testing.PinningGuard;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Permanent connections beyond the seven scenarios, on the real wire: message mode with calls, handshakes and a
+ * dispatcher; heartbeats; the send policies; close and scope end; reconnectNow; the listener; rotation after a loss;
+ * Unix sockets and TLS.
+ */
+@ExtendWith(PinningGuard.class)
+@Timeout(value = 120, unit = TimeUnit.SECONDS)
+final class PermanentConnectionTest {
+
+    private final VirtualClock clock = VirtualClock.create();
+    private final List<AutoCloseable> cleanup = new ArrayList<>();
+
+    @TempDir
+    Path dir;
+
+    @AfterEach
+    void stop() throws Exception {
+        for (AutoCloseable c : cleanup.reversed()) {
+            c.close();
+        }
+    }
+
+    private Backend backend(String host, int port) throws Exception {
+        Backend b = Backend.start(host, port);
+        cleanup.add(b);
+        return b;
+    }
+
+    private Scope clientScope() {
+        return Scope.builder().name("client").timeSource(clock).open();
+    }
+
+    private static PermanentConnection.Builder lines(InetSocketAddress... addresses) {
+        return PermanentConnection.builder(List.of(addresses)).mode(PermanentConnection.Mode.LINES);
+    }
+
+    /** A message backend: REGISTER → READY, STATUS → OK, HANG → nothing; the dispatcher's conventions (ALIVE). */
+    private StreamServer messageBackend(String host, int port) throws Exception {
+        Scope scope = Scope.open("message backend");
+        Dispatcher dispatcher = Dispatcher.builder()
+                .on("REGISTER", (m, ctx) -> ctx.reply(m.replyTo("READY")))
+                .on("STATUS", (m, ctx) -> ctx.reply(m.replyTo("OK").parameter("load", 3)))
+                .on("HANG", (m, ctx) -> { })
+                .on("PUSH", (m, ctx) -> ctx.connection().send(Message.builder("PUSHED").build()))
+                .build();
+        StreamServer server = StreamServer.builder(new InetSocketAddress(host, port))
+                .start(scope, c -> dispatcher.serve(MessageConnection.over(c)));
+        cleanup.add(scope);
+        cleanup.add(server);
+        return server;
+    }
+
+    @Test
+    void messageMode_handshakeCallAndMessages_overTheReadyConnection() throws Exception {
+        StreamServer server = messageBackend("127.0.0.2", 0);
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = PermanentConnection.builder(List.of(new InetSocketAddress("127.0.0.2",
+                            server.port())))
+                    .handshake(PermanentConnection.Handshake.call(Message.builder("REGISTER").parameter("service",
+                            "test").parameter("version", 1).build(), "READY", Duration.ofSeconds(5)))
+                    .open(scope);
+            Events events = new Events(c);
+            events.awaitState(ConnectionState.HANDSHAKING);
+            events.awaitState(ConnectionState.READY);
+            Message reply = c.call(Message.builder("STATUS").build(), Duration.ofSeconds(10));
+            assertThat(reply.command()).isEqualTo("OK");
+            assertThat(reply.parameter("load")).contains("3");
+            c.send(Message.builder("PUSH").build());
+            Message pushed = c.messages().receive(PermanentTestSupport.WAIT).orElseThrow();
+            assertThat(pushed.command()).isEqualTo("PUSHED");
+            assertThat(c.metrics().bytesIn()).isPositive();
+            assertThat(c.metrics().bytesOut()).isPositive();
+            assertThatThrownBy(() -> c.send("raw")).isInstanceOf(IllegalStateException.class)
+                    .hasMessageContaining("LINES");
+            assertThatThrownBy(c::lines).isInstanceOf(IllegalStateException.class);
+        }
+    }
+
+    @Test
+    void call_connectionLostWhileWaiting_saysRequestMayHaveBeenDelivered() throws Exception {
+        StreamServer server = messageBackend("127.0.0.2", 0);
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = PermanentConnection.builder(List.of(new InetSocketAddress("127.0.0.2",
+                    server.port()))).open(scope);
+            assertThat(c.awaitReady(PermanentTestSupport.WAIT)).isTrue();
+            Task<Message> call = scope.fork("call", () -> c.call(Message.builder("HANG").build(),
+                    Duration.ofMinutes(1)));
+            awaitCondition(() -> server.activeConnections() == 1, "the backend to serve the client");
+            server.close();
+            assertThatThrownBy(() -> call.join(PermanentTestSupport.WAIT))
+                    .satisfies(e -> assertThat(rootOrSelf(e, ConnectionLostException.class).getMessage())
+                            .contains("may have been delivered").contains("HANG"));
+        }
+    }
+
+    private static Throwable rootOrSelf(Throwable e, Class<?> type) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (type.isInstance(t)) {
+                return t;
+            }
+        }
+        throw new AssertionError("no " + type.getSimpleName() + " in " + e, e);
+    }
+
+    @Test
+    void dispatcher_handlesReceivedMessagesOnEveryConnection() throws Exception {
+        StreamServer server = messageBackend("127.0.0.2", 0);
+        List<String> handled = new CopyOnWriteArrayList<>();
+        Dispatcher client = Dispatcher.builder().on("PUSHED", (m, ctx) -> handled.add(m.command())).build();
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = PermanentConnection.builder(List.of(new InetSocketAddress("127.0.0.2",
+                    server.port()))).dispatcher(client).open(scope);
+            assertThat(c.awaitReady(PermanentTestSupport.WAIT)).isTrue();
+            c.send(Message.builder("PUSH").build());
+            awaitCondition(() -> handled.contains("PUSHED"), "the client dispatcher to handle PUSHED");
+            assertThat(c.messages().tryReceive()).isEmpty();
+        }
+    }
+
+    @Test
+    void lineHandshake_registerAnsweredByReady_thenReady() throws Exception {
+        Backend backend = backend("127.0.0.2", 0);
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(backend.address())
+                    .handshake(PermanentConnection.Handshake.line("REGISTER me", "READY", Duration.ofSeconds(5)))
+                    .open(scope);
+            Events events = new Events(c);
+            events.awaitState(ConnectionState.HANDSHAKING);
+            events.awaitState(ConnectionState.READY);
+            assertThat(backend.received).containsExactly("REGISTER me");
+        }
+    }
+
+    @Test
+    void lineHandshake_noAnswer_timesOutAndBacksOff() throws Exception {
+        Backend backend = backend("127.0.0.2", 0);
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(backend.address())
+                    .handshake(PermanentConnection.Handshake.line("HELLO", "READY", Duration.ofSeconds(5)))
+                    .open(scope);
+            Events events = new Events(c);
+            events.awaitState(ConnectionState.HANDSHAKING);
+            backend.awaitLine("HELLO");
+            clock.advance(Duration.ofSeconds(5));
+            StateChanged backoff = events.awaitState(ConnectionState.BACKOFF);
+            assertThat(backoff.cause().orElseThrow()).contains("handshake").contains("no READY within PT5S");
+            assertThat(events.await(Backoff.class).failures()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void heartbeat_peerStopsAnswering_declaredDeadAfterMisses() throws Exception {
+        Backend backend = backend("127.0.0.2", 0);
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(backend.address())
+                    .heartbeat(PermanentConnection.Heartbeat.every(Duration.ofSeconds(10), 3))
+                    .open(scope);
+            Events events = new Events(c);
+            events.awaitState(ConnectionState.READY);
+            backend.awaitLine("ALIVE"); // the first probe goes out at once, and is answered
+            awaitCondition(() -> c.metrics().bytesIn() > 0, "the first ABSOLUTELY");
+            backend.muted = true;
+            for (int i = 0; i < 4; i++) {
+                clock.advance(Duration.ofSeconds(10));
+                int probes = i + 2;
+                awaitCondition(() -> backend.received.stream().filter("ALIVE"::equals).count() >= probes
+                        || c.state() != ConnectionState.READY, "probe " + probes);
+            }
+            Disconnected dead = events.await(Disconnected.class);
+            assertThat(dead.cause()).contains("heartbeat").contains("ABSOLUTELY");
+            assertThat(c.metrics().disconnections()).containsEntry("heartbeat", 1L);
+            assertThat(c.lines().tryReceive()).isEmpty(); // the ABSOLUTELY replies were not delivered
+        }
+    }
+
+    @Test
+    void lostBeforeHealthy_backoffNotReset_waitsInsteadOfRetryingAtOnce() throws Exception {
+        Backend backend = backend("127.0.0.2", 0);
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(backend.address()).open(scope);
+            Events events = new Events(c);
+            events.awaitState(ConnectionState.READY);
+            backend.dropConnections(); // READY for 0 s: a flap
+            Disconnected lost = events.await(Disconnected.class);
+            assertThat(lost.uptime()).isZero();
+            Backoff b = events.await(Backoff.class);
+            assertThat(b.failures()).isEqualTo(1);
+            assertThat(b.delay()).isBetween(Duration.ofMillis(800), Duration.ofMillis(1200));
+            clock.advance(b.delay());
+            events.awaitState(ConnectionState.READY);
+        }
+    }
+
+    @Test
+    void afterLoss_nextPassStartsAtTheAddressAfterTheLostOne() throws Exception {
+        Backend a = backend("127.0.0.2", 0);
+        Backend b = backend("127.0.0.3", 0);
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(a.address(), b.address()).open(scope);
+            Events events = new Events(c);
+            assertThat(events.await(Connected.class).remote()).isEqualTo(a.address());
+            events.awaitState(ConnectionState.READY);
+            clock.advance(Duration.ofSeconds(6));
+            a.dropConnections(); // A still listens, but the next pass starts at B
+            assertThat(events.await(Connected.class).remote()).isEqualTo(b.address());
+            assertThat(a.accepted.get()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void failFast_whileNotReady_throwsNotConnected() throws Exception {
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(closedPort("127.0.0.2")).sendPolicy(SendPolicy.failFast()).open(scope);
+            new Events(c).await(Backoff.class);
+            assertThatThrownBy(() -> c.send("x")).isInstanceOfSatisfying(PermanentSendException.class,
+                    e -> assertThat(e.reason()).isEqualTo(PermanentSendException.Reason.NOT_CONNECTED))
+                    .hasMessageContaining("not connected").hasMessageContaining("BACKOFF");
+        }
+    }
+
+    @Test
+    void block_waitsUntilReady_thenWrites() throws Exception {
+        InetSocketAddress address = closedPort("127.0.0.2");
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(address).sendPolicy(SendPolicy.block(Duration.ofMinutes(5))).open(scope);
+            Events events = new Events(c);
+            Backoff first = events.await(Backoff.class);
+            Task<PermanentConnection.SendResult> send = scope.fork("sender", () -> c.send("waited"));
+            awaitCondition(() -> clock.pendingTimers() >= 2, "the sender to wait"); // backoff + the send timeout
+            Backend backend = backend("127.0.0.2", address.getPort());
+            clock.advance(first.delay());
+            assertThat(send.join(PermanentTestSupport.WAIT)).isEqualTo(PermanentConnection.SendResult.WRITTEN);
+            backend.awaitLine("waited");
+        }
+    }
+
+    @Test
+    void block_notReadyWithinTimeout_throwsTimeout() throws Exception {
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(closedPort("127.0.0.2")).sendPolicy(SendPolicy.block(Duration.ofSeconds(3)))
+                    .open(scope);
+            new Events(c).await(Backoff.class);
+            Task<PermanentConnection.SendResult> send = scope.fork("sender", () -> c.send("never"));
+            awaitCondition(() -> clock.pendingTimers() >= 2, "the sender to wait");
+            clock.advance(Duration.ofMillis(3000));
+            assertThatThrownBy(() -> send.join(PermanentTestSupport.WAIT))
+                    .satisfies(e -> assertThat(((PermanentSendException) rootOrSelf(e, PermanentSendException.class))
+                            .reason()).isEqualTo(PermanentSendException.Reason.TIMEOUT));
+        }
+    }
+
+    @Test
+    void buffer_entryOlderThanMaxAge_droppedAsExpired() throws Exception {
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(closedPort("127.0.0.2"))
+                    .backoff(dev.failsafe.RetryPolicy.builder().withDelay(Duration.ofMinutes(10)).build())
+                    .open(scope);
+            Events events = new Events(c);
+            events.await(Backoff.class);
+            c.send("old");
+            clock.advance(Duration.ofSeconds(20));
+            c.send("young");
+            clock.advance(Duration.ofSeconds(10)); // "old" is 30 s old now
+            assertThat(events.await(MessageDropped.class)).isEqualTo(new MessageDropped("old", DropReason.EXPIRED));
+            assertThat(c.metrics().bufferedNow()).isEqualTo(1);
+            assertThat(c.metrics().messagesDropped()).containsEntry(DropReason.EXPIRED, 1L);
+        }
+    }
+
+    @Test
+    void close_failsBufferedSends_publishesClosedLast_andRefusesNewSends() throws Exception {
+        List<PermanentEvent> heard = new CopyOnWriteArrayList<>();
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(closedPort("127.0.0.2")).listener(heard::add).open(scope);
+            Events events = new Events(c);
+            events.await(Backoff.class);
+            c.send("pending-1");
+            c.send("pending-2");
+            c.close();
+            assertThat(events.await(MessageDropped.class)).isEqualTo(new MessageDropped("pending-1",
+                    DropReason.CLOSED));
+            assertThat(events.await(MessageDropped.class)).isEqualTo(new MessageDropped("pending-2",
+                    DropReason.CLOSED));
+            assertThat(events.awaitState(ConnectionState.CLOSED).cause()).contains("closed");
+            events.await(PermanentEvent.Closed.class);
+            assertThatThrownBy(() -> c.events().receive()).isInstanceOf(ChannelClosedException.class);
+            assertThatThrownBy(() -> c.lines().receive()).isInstanceOf(ChannelClosedException.class);
+            assertThatThrownBy(() -> c.send("late")).isInstanceOfSatisfying(PermanentSendException.class,
+                    e -> assertThat(e.reason()).isEqualTo(PermanentSendException.Reason.CLOSED));
+            assertThat(c.state()).isEqualTo(ConnectionState.CLOSED);
+            assertThat(c.reconnectNow()).isFalse();
+            c.close(); // idempotent
+            assertThat(heard).isEqualTo(events.seen);
+            assertThat(heard.getLast()).isInstanceOf(PermanentEvent.Closed.class);
+        }
+    }
+
+    @Test
+    void scopeEnds_connectionClosed_socketClosedAtBackend() throws Exception {
+        Backend backend = backend("127.0.0.2", 0);
+        PermanentConnection c;
+        try (Scope scope = clientScope()) {
+            c = lines(backend.address()).open(scope);
+            assertThat(c.awaitReady(PermanentTestSupport.WAIT)).isTrue();
+            awaitCondition(() -> backend.open.size() == 1, "the backend to see the client");
+        }
+        assertThat(c.state()).isEqualTo(ConnectionState.CLOSED);
+        awaitCondition(() -> backend.open.isEmpty(), "the backend to see the client go");
+    }
+
+    @Test
+    void reconnectNow_skipsTheBackoff_andIsRateLimited() throws Exception {
+        InetSocketAddress address = closedPort("127.0.0.2");
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(address).open(scope);
+            Events events = new Events(c);
+            Backoff first = events.await(Backoff.class);
+            assertThat(first.delay()).isPositive();
+            Backend backend = backend("127.0.0.2", address.getPort());
+            assertThat(c.reconnectNow()).isTrue();
+            assertThat(c.reconnectNow()).isFalse(); // within the initial delay (1 s) of the first
+            events.awaitState(ConnectionState.READY);
+            assertThat(clock.elapsed()).isZero();
+            c.send("now");
+            backend.awaitLine("now");
+        }
+    }
+
+    @Test
+    void unixSocket_connectsLosesAndReconnects() throws Exception {
+        Path socket = dir.resolve("backend.sock");
+        Scope serverScope = Scope.open("unix backend");
+        cleanup.add(serverScope);
+        List<String> got = new CopyOnWriteArrayList<>();
+        ConnectionHandler record = conn -> {
+            for (String line : conn.lines()) {
+                got.add(line);
+            }
+        };
+        StreamServer server = StreamServer.builder(UnixDomainSocketAddress.of(socket)).start(serverScope, record);
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = PermanentConnection.builder(socket).mode(PermanentConnection.Mode.LINES)
+                    .open(scope);
+            Events events = new Events(c);
+            assertThat(events.await(Connected.class).remote()).isEqualTo(UnixDomainSocketAddress.of(socket));
+            events.awaitState(ConnectionState.READY);
+            c.send("one");
+            awaitCondition(() -> got.contains("one"), "the first line");
+            server.close();
+            Backoff b = events.await(Backoff.class, x -> x.failures() == 1, "a failed attempt");
+            server = StreamServer.builder(UnixDomainSocketAddress.of(socket)).start(serverScope, record);
+            cleanup.add(server);
+            clock.advance(b.delay());
+            events.awaitState(ConnectionState.READY);
+            c.send("two");
+            awaitCondition(() -> got.contains("two"), "the line after the reconnection");
+        }
+    }
+
+    @Test
+    void tls_serverNameIsTheHostNameNotTheResolvedAddress() throws Exception {
+        TestCertificates certs = TestCertificates.create(dir);
+        TlsServerConfig serverTls = TlsServerConfig.fromPem(certs.rsa().chainPem(), certs.rsa().keyPem());
+        Scope serverScope = Scope.open("tls backend");
+        cleanup.add(serverScope);
+        List<String> got = new CopyOnWriteArrayList<>();
+        StreamServer server = StreamServer.builder(new InetSocketAddress("127.0.0.2", 0)).tls(serverTls)
+                .start(serverScope, conn -> {
+                    for (String line : conn.lines()) {
+                        got.add(line);
+                    }
+                });
+        cleanup.add(server);
+        // the certificate names localhost, 127.0.0.1 and ::1 — not 127.0.0.2, where "localhost" resolves here
+        InetAddress only = InetAddress.getByName("127.0.0.2");
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = PermanentConnection.builder("localhost", server.port())
+                    .resolver(host -> new Resolution(host, List.of(only), Duration.ofSeconds(30)))
+                    .tls(TlsClientConfig.builder().trustPem(certs.caPem()).build())
+                    .mode(PermanentConnection.Mode.LINES)
+                    .open(scope);
+            assertThat(c.awaitReady(PermanentTestSupport.WAIT)).isTrue();
+            c.send("secret");
+            awaitCondition(() -> got.contains("secret"), "the line over TLS");
+        }
+    }
+
+    @Test
+    void ipv6Loopback_connects() throws Exception {
+        Backend backend = backend("::1", 0);
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(backend.address()).open(scope);
+            assertThat(c.awaitReady(PermanentTestSupport.WAIT)).isTrue();
+            assertThat(c.remoteAddress()).contains(backend.address());
+            c.send("v6");
+            backend.awaitLine("v6");
+        }
+    }
+
+    @Test
+    void addressRemovedFromDns_stay_keepsTheConnection() throws Exception {
+        try (TestDnsServer dns = TestDnsServer.start()) {
+            Backend a = backend("127.0.0.2", 0);
+            dns.set("stay.test", Duration.ofSeconds(5), InetAddress.getByName("127.0.0.2"));
+            try (Scope scope = clientScope()) {
+                PermanentConnection c = PermanentConnection.builder("stay.test.", a.port)
+                        .resolver(DnsResolver.builder().server(dns.address()).attempts(1).build())
+                        .onAddressRemoved(PermanentEvent.AddressRemovedAction.STAY)
+                        .mode(PermanentConnection.Mode.LINES).open(scope);
+                Events events = new Events(c);
+                events.awaitState(ConnectionState.READY);
+                dns.set("stay.test", Duration.ofSeconds(5), InetAddress.getByName("127.0.0.3"));
+                clock.advance(Duration.ofSeconds(5));
+                PermanentEvent.AddressRemoved removed = events.await(PermanentEvent.AddressRemoved.class);
+                assertThat(removed.action()).isEqualTo(PermanentEvent.AddressRemovedAction.STAY);
+                c.send("still here");
+                a.awaitLine("still here");
+                assertThat(c.remoteAddress().orElseThrow()).isEqualTo(a.address());
+            }
+        }
+    }
+}
