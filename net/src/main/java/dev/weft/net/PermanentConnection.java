@@ -1106,7 +1106,12 @@ public final class PermanentConnection implements AutoCloseable {
                     }
                 }
             }
-            if (link != null && becomeReady(link, notReadySince, failures)) {
+            if (link != null && !becomeReady(link, notReadySince, failures)) {
+                failure = "connection to " + ChannelTransport.describe(link.remote) + " lost while flushing the send"
+                        + " buffer: " + link.lossCause;
+                link = null;
+            }
+            if (link != null) {
                 link = monitor(link);
                 long now = clock.nanoTime();
                 Duration uptime = Duration.ofNanos(now - link.readyAt);
@@ -1166,6 +1171,9 @@ public final class PermanentConnection implements AutoCloseable {
     }
 
     private boolean becomeReady(Link link, long notReadySince, int failures) {
+        while (lost.tryReceive().isPresent()) {
+            // signals of links that are no longer current (flush failures, migrations): nothing to do with them
+        }
         startLinkTasks(link);
         sendLock.lock();
         try {
@@ -1530,6 +1538,10 @@ public final class PermanentConnection implements AutoCloseable {
                         e.getMessage());
             }
             emit(new PermanentEvent.ResolutionFailed(host, e, stale));
+            if (stale) {
+                List<InetAddress> last = Objects.requireNonNull(resolved);
+                emit(new PermanentEvent.Resolved(host, last, Duration.ZERO, List.of(), List.of(), true));
+            }
         }
     }
 

@@ -37,7 +37,7 @@ public sealed interface PermanentEvent {
      *
      * @param host the name that was resolved
      * @param addresses the addresses now in use
-     * @param ttl how long the answer is used before asking again, after clamping
+     * @param ttl how long the answer is used before asking again, after clamping; zero for a stale answer
      * @param added addresses that were not in the previous answer
      * @param removed addresses of the previous answer that are gone
      * @param stale true if this is the last good answer reused because the resolver failed

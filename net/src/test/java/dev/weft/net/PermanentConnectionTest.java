@@ -210,6 +210,56 @@ final class PermanentConnectionTest {
     }
 
     @Test
+    void heartbeat_messageMode_silentPeer_declaredDead() throws Exception {
+        Backend backend = backend("127.0.0.2", 0);
+        backend.muted = true; // reads ALIVE, never answers ABSOLUTELY
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = PermanentConnection.builder(List.of(backend.address()))
+                    .heartbeat(PermanentConnection.Heartbeat.every(Duration.ofSeconds(10), 2))
+                    .open(scope);
+            Events events = new Events(c);
+            events.awaitState(ConnectionState.READY);
+            backend.awaitLine("ALIVE");
+            clock.advance(Duration.ofSeconds(10)); // first miss; the second probe goes out
+            awaitCondition(() -> backend.received.stream().filter("ALIVE"::equals).count() == 2, "the second probe");
+            clock.advance(Duration.ofSeconds(10)); // second miss: dead
+            Disconnected dead = events.await(Disconnected.class);
+            assertThat(dead.cause()).contains("heartbeat").contains("2 ALIVE probes");
+            assertThat(dead.uptime()).isEqualTo(Duration.ofSeconds(20));
+        }
+    }
+
+    @Test
+    void passTimeout_endsAPassOfBlackholedAddresses() throws Exception {
+        try (NetTestSupport.Blackhole h1 = new NetTestSupport.Blackhole("127.0.0.2");
+                NetTestSupport.Blackhole h2 = new NetTestSupport.Blackhole("127.0.0.3");
+                NetTestSupport.Blackhole h3 = new NetTestSupport.Blackhole("127.0.0.4");
+                Scope scope = clientScope()) {
+            PermanentConnection c = lines(h1.address(), h2.address(), h3.address())
+                    .happyEyeballsDelay(Duration.ofSeconds(2))
+                    .connectTimeout(Duration.ofSeconds(5))
+                    .passTimeout(Duration.ofSeconds(5))
+                    .open(scope);
+            Events events = new Events(c);
+            assertThat(events.await(PermanentEvent.ConnectAttempt.class).address()).isEqualTo(h1.address());
+            clock.advance(Duration.ofSeconds(2));
+            assertThat(events.await(PermanentEvent.ConnectAttempt.class).address()).isEqualTo(h2.address());
+            clock.advance(Duration.ofSeconds(2));
+            assertThat(events.await(PermanentEvent.ConnectAttempt.class).address()).isEqualTo(h3.address());
+            clock.advance(Duration.ofSeconds(1));
+            List<PermanentEvent.ConnectFailed> failed = List.of(events.await(PermanentEvent.ConnectFailed.class),
+                    events.await(PermanentEvent.ConnectFailed.class), events.await(PermanentEvent.ConnectFailed.class));
+            assertThat(failed).extracting(PermanentEvent.ConnectFailed::address)
+                    .containsExactly(h1.address(), h2.address(), h3.address());
+            assertThat(failed.get(0).cause()).hasMessageContaining("timed out after PT5S");
+            assertThat(failed.get(2).cause()).hasMessageContaining("the pass timeout");
+            assertThat(failed).extracting(PermanentEvent.ConnectFailed::duration)
+                    .containsExactly(Duration.ofSeconds(5), Duration.ofSeconds(3), Duration.ofSeconds(1));
+            assertThat(events.await(Backoff.class).failures()).isEqualTo(1);
+        }
+    }
+
+    @Test
     void lostBeforeHealthy_backoffNotReset_waitsInsteadOfRetryingAtOnce() throws Exception {
         Backend backend = backend("127.0.0.2", 0);
         try (Scope scope = clientScope()) {

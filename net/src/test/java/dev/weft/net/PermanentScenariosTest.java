@@ -257,6 +257,9 @@ final class PermanentScenariosTest {
             clock.advance(Duration.ofSeconds(2)); // TTL out while READY: the refresh fails, the stale answer stays
             ResolutionFailed whileReady = events.await(ResolutionFailed.class);
             assertThat(whileReady.usingStale()).isTrue();
+            Resolved stale = events.await(Resolved.class);
+            assertThat(stale.stale()).isTrue();
+            assertThat(stale.addresses()).containsExactly(InetAddress.getByName("127.0.0.2"));
             assertThat(c.state()).isEqualTo(ConnectionState.READY);
 
             clock.advance(Duration.ofSeconds(6)); // healthy: the next loss retries at once
@@ -265,7 +268,7 @@ final class PermanentScenariosTest {
             int reconnect = events.mark();
             assertThat(events.await(Connected.class).remote()).isEqualTo(backend.address());
             events.awaitState(ConnectionState.READY);
-            assertThat(events.since(reconnect)).noneMatch(e -> e instanceof Resolved);
+            assertThat(events.since(reconnect)).noneMatch(e -> e instanceof Resolved r && !r.stale());
 
             clock.advance(Duration.ofMinutes(5)); // past the stale limit (5 min after expiry)
             ResolutionFailed past = events.await(ResolutionFailed.class, f -> !f.usingStale(),
