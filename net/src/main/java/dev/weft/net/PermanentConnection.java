@@ -834,6 +834,16 @@ public final class PermanentConnection implements AutoCloseable {
         }
     }
 
+    /**
+     * Replaces the ready gate by a new one that waiters block on until the next READY, unless the current one is
+     * still waiting to be opened (its waiters must be woken by that same READY). Called with the send lock held.
+     */
+    private void reopenGate() {
+        if (readyGate.isClosedForSend()) {
+            readyGate = Channel.rendezvous();
+        }
+    }
+
     /** Waits for the ready gate to open; false on timeout. */
     private boolean awaitGate(Duration left) throws InterruptedException {
         if (left.isNegative() || left.isZero()) {
@@ -890,7 +900,7 @@ public final class PermanentConnection implements AutoCloseable {
         l.lose("error", "write failed: " + e.getMessage());
         if (current == l) {
             current = null;
-            readyGate = Channel.rendezvous();
+            reopenGate();
         }
         l.connection.close();
     }
@@ -1037,8 +1047,14 @@ public final class PermanentConnection implements AutoCloseable {
         } catch (CancelledException | InterruptedException e) {
             endCause = closed ? "closed" : "scope ended";
         } catch (RuntimeException | Error e) {
-            LOG.error("permanent connection {} failed", name, e);
-            endCause = "failed: " + e;
+            if (closed || Scope.current().map(Scope::isCancelled).orElse(false)) {
+                // the owning scope is closing: opening a nested scope or forking fails with IllegalStateException
+                LOG.debug("permanent connection {}: ended while its scope closes", name, e);
+                endCause = closed ? "closed" : "scope ended";
+            } else {
+                LOG.error("permanent connection {} failed", name, e);
+                endCause = "failed: " + e;
+            }
         } finally {
             shutdown(endCause);
         }
@@ -1222,7 +1238,7 @@ public final class PermanentConnection implements AutoCloseable {
                 current = null;
             }
             if (current == null) {
-                readyGate = Channel.rendezvous();
+                reopenGate();
             }
         } finally {
             sendLock.unlock();
@@ -1554,6 +1570,26 @@ public final class PermanentConnection implements AutoCloseable {
         long[] deadline = new long[n];
         boolean[] done = new boolean[n];
         List<Task<Void>> tasks = new ArrayList<>(n);
+        AttemptResult winner = null;
+        try {
+            winner = runPass(order, passNo, results, started, deadline, done, tasks);
+        } finally {
+            // the scope of the attempts has ended: every result is in the channel; close all but the winner's
+            for (Optional<AttemptResult> late; (late = results.tryReceive()).isPresent(); ) {
+                if (late.get() != winner) {
+                    closeQuietly(late.get().transport());
+                }
+            }
+        }
+        if (winner == null) {
+            return null;
+        }
+        return newLink(winner, order, notReadySince);
+    }
+
+    private @Nullable AttemptResult runPass(List<SocketAddress> order, long passNo, Channel<AttemptResult> results,
+            long[] started, long[] deadline, boolean[] done, List<Task<Void>> tasks) throws InterruptedException {
+        int n = order.size();
         int next = 0;
         int inflight = 0;
         long passStart = clock.nanoTime();
@@ -1629,14 +1665,11 @@ public final class PermanentConnection implements AutoCloseable {
                 }
             }
         } // closing the scope cancels the losers (the JDK closes their sockets) and waits for them
-        for (Optional<AttemptResult> late; (late = results.tryReceive()).isPresent(); ) {
-            if (late.get() != winner) {
-                closeQuietly(late.get().transport());
-            }
-        }
-        if (winner == null) {
-            return null;
-        }
+        return winner;
+    }
+
+    private Link newLink(AttemptResult winner, List<SocketAddress> order, long notReadySince)
+            throws InterruptedException {
         SocketAddress address = order.get(winner.index());
         Transport transport = Objects.requireNonNull(winner.transport());
         attemptsOk.incrementAndGet();

@@ -272,8 +272,15 @@ final class PermanentConnectionTest {
             Backoff b = events.await(Backoff.class);
             assertThat(b.failures()).isEqualTo(1);
             assertThat(b.delay()).isBetween(Duration.ofMillis(800), Duration.ofMillis(1200));
-            clock.advance(b.delay());
+            clock.advance(Duration.ofMillis(500));
+            PermanentMetrics m = c.metrics();
+            assertThat(m.sinceLastReady()).contains(Duration.ofMillis(500));
+            assertThat(m.currentBackoff()).isEqualTo(b.delay());
+            assertThat(m.consecutiveFailures()).isEqualTo(1);
+            clock.advance(b.delay().minusMillis(500));
             events.awaitState(ConnectionState.READY);
+            assertThat(c.metrics().sinceLastReady()).contains(Duration.ZERO);
+            assertThat(c.metrics().lastTimeToReconnect()).contains(b.delay());
         }
     }
 

@@ -3,8 +3,12 @@ package dev.weft.net;
 import dev.weft.runtime.ChannelClosedException;
 import dev.weft.runtime.ReceiveChannel;
 import dev.weft.runtime.Scope;
+import dev.weft.runtime.Task;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -31,7 +35,8 @@ final class PermanentTestSupport {
     /**
      * A line backend: records every line it receives, answers {@code ALIVE} with {@code ABSOLUTELY} (unless muted),
      * {@code REGISTER} with {@code READY}, and {@code echo X} with {@code X}. Runs in a scope of its own on the system
-     * clock.
+     * clock, with its own accept loop so that {@link #kill()} can close the listening socket for good (and wait for
+     * the accept loop to end) before it closes the connections, as a killed process's sockets go.
      */
     static final class Backend implements AutoCloseable {
         final String host;
@@ -41,35 +46,50 @@ final class PermanentTestSupport {
         final AtomicInteger accepted = new AtomicInteger();
         volatile boolean muted;
         private Scope scope;
-        private StreamServer server;
+        private ServerSocketChannel server;
+        private Task<Void> acceptLoop;
 
-        private Backend(String host, int port) {
+        private Backend(String host) {
             this.host = host;
-            this.port = port;
         }
 
         /** Starts a backend on {@code host:port} (port 0: any). */
-        static Backend start(String host, int port) throws IOException, InterruptedException {
-            Backend b = new Backend(host, port);
+        static Backend start(String host, int port) throws IOException {
+            Backend b = new Backend(host);
             b.listen(port);
             return b;
         }
 
-        private void listen(int onPort) throws IOException, InterruptedException {
-            scope = Scope.open("backend " + host);
+        private void listen(int onPort) throws IOException {
+            ServerSocketChannel s = ServerSocketChannel.open();
             try {
-                server = StreamServer.builder(new InetSocketAddress(host, onPort)).maxConnections(5_000)
-                        .start(scope, this::serve);
-                port = server.port();
-            } catch (IOException | RuntimeException e) {
-                scope.close();
+                s.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                s.bind(new InetSocketAddress(host, onPort), 1024);
+            } catch (IOException e) {
+                s.close();
                 throw e;
             }
+            server = s;
+            port = ((InetSocketAddress) s.getLocalAddress()).getPort();
+            scope = Scope.open("backend " + host);
+            Scope owner = scope;
+            acceptLoop = scope.fork("accept", () -> {
+                try {
+                    for (;;) {
+                        SocketChannel channel = s.accept();
+                        Connection c = new StreamConnection(new ChannelTransport(channel),
+                                ConnectionSettings.builder().build());
+                        open.add(c);
+                        accepted.incrementAndGet();
+                        owner.fork("serve", () -> serve(c));
+                    }
+                } catch (IOException closed) {
+                    // kill(): the listening socket is closed
+                }
+            });
         }
 
         private void serve(Connection c) throws IOException, InterruptedException {
-            accepted.incrementAndGet();
-            open.add(c);
             try {
                 for (String line : c.lines()) {
                     received.add(line);
@@ -83,6 +103,7 @@ final class PermanentTestSupport {
                 }
             } finally {
                 open.remove(c);
+                c.close();
             }
         }
 
@@ -90,14 +111,23 @@ final class PermanentTestSupport {
             return new InetSocketAddress(host, port);
         }
 
-        /** Stops listening and closes every connection, like a killed process. */
+        /** Closes the listening socket, then every connection, like a killed process. */
         void kill() {
-            server.close();
+            try {
+                server.close();
+                acceptLoop.join(WAIT); // once accept has returned, the socket is closed in the kernel too
+            } catch (IOException | InterruptedException | java.util.concurrent.TimeoutException
+                    | RuntimeException e) {
+                throw new AssertionError("could not stop the accept loop of " + host, e);
+            }
+            for (Connection c : open) {
+                c.close();
+            }
             scope.close();
         }
 
         /** Listens again on the same address and port. */
-        void restart() throws IOException, InterruptedException {
+        void restart() throws IOException {
             listen(port);
         }
 
