@@ -13,7 +13,11 @@ package dev.weft.net;
 public enum ConnectionState {
     /** Built, not started yet. */
     IDLE,
-    /** Asking the {@linkplain dev.weft.net.spi.Resolver resolver} for the target's current addresses. */
+    /**
+     * Asking the {@linkplain dev.weft.net.spi.Resolver resolver} for the target's current addresses (host-name
+     * targets only, and only when the last answer expired or a loss asks for a fresh one; a static address list or
+     * a Unix socket goes straight to {@link #CONNECTING}).
+     */
     RESOLVING,
     /** Connecting to the addresses of the current pass, with happy-eyeballs staggering. */
     CONNECTING,

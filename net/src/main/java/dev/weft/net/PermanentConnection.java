@@ -95,8 +95,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p><b>Sending while disconnected.</b> {@link SendPolicy}: buffer (default), fail fast, or block. Messages
  * written to a connection that is then lost are not replayed (at most once): TCP does not say whether they arrived.
- * A message marked idempotent whose write fails is buffered again and sent after the reconnection. A pending
- * {@link #call} fails with {@link ConnectionLostException} saying that the request may have been delivered.
+ * Messages sent as idempotent ({@link #send(String, boolean)}) are: with the buffer policy, those written within
+ * the buffer's maximum age before the loss (as many as the buffer holds) go back to the front of the buffer and are
+ * sent again after the reconnection, and one whose write fails is buffered again. A pending {@link #call} fails
+ * with {@link ConnectionLostException} saying that the request may have been delivered.
  *
  * <p>Thread-safe: any number of senders and callers; one consumer of {@link #lines()} or {@link #messages()} at a
  * time is the usual use (each element goes to one consumer).
@@ -265,6 +267,8 @@ public final class PermanentConnection implements AutoCloseable {
         final SocketAddress remote;
         final SocketAddress local;
         final AtomicLong heartbeatReplies = new AtomicLong();
+        /** Idempotent messages written recently, replayed if the link is lost; guarded by the send lock. */
+        final ArrayDeque<SendBuffer.Entry> recentIdempotent = new ArrayDeque<>();
         volatile long readyAt;
         volatile @Nullable String lossCause;
         volatile String lossKind = "eof";
@@ -381,7 +385,8 @@ public final class PermanentConnection implements AutoCloseable {
         this.name = b.name != null ? b.name : b.target.describe();
         this.mode = b.mode;
         this.tls = b.tls;
-        this.resolver = b.resolver != null ? b.resolver : defaultResolver();
+        this.resolver = b.resolver != null ? b.resolver
+                : b.target instanceof HostTarget ? defaultResolver() : new JdkResolver(); // unused without a host
         this.retryPolicy = b.retryPolicy;
         this.backoff = Backoff.of(b.retryPolicy);
         this.healthyTime = b.healthyTime;
@@ -556,8 +561,9 @@ public final class PermanentConnection implements AutoCloseable {
     }
 
     /**
-     * Sends a line; see {@link #send(String)}. An idempotent line whose write fails is buffered again and sent
-     * after the reconnection instead of failing.
+     * Sends a line; see {@link #send(String)}. With the buffer policy, an idempotent line is sent again after a
+     * reconnection if the connection it was written to is lost within the buffer's maximum age of the write (it may
+     * then arrive twice), and one whose write fails is buffered again instead of failing.
      *
      * @param line the line, without terminator
      * @param idempotent whether it may be sent twice
@@ -800,6 +806,9 @@ public final class PermanentConnection implements AutoCloseable {
                 if (l != null) {
                     try {
                         write(l, item, bytes);
+                        if (idempotent) {
+                            rememberIdempotent(l, new SendBuffer.Entry(item, text, bytes, clock.nanoTime(), true));
+                        }
                         return SendResult.WRITTEN;
                     } catch (IOException e) {
                         writeFailed(l, e);
@@ -893,6 +902,63 @@ public final class PermanentConnection implements AutoCloseable {
         }
         messagesSent.incrementAndGet();
         bytesOut.addAndGet(bytes);
+    }
+
+    /**
+     * Remembers an idempotent message written to {@code link}, for {@link #replayIdempotent}: at most as many as
+     * the send buffer holds, for at most its maximum age. Called with the send lock held.
+     */
+    private void rememberIdempotent(Link link, SendBuffer.Entry written) {
+        if (!(sendPolicy instanceof SendPolicy.Buffer p)) {
+            return;
+        }
+        ArrayDeque<SendBuffer.Entry> recent = link.recentIdempotent;
+        recent.addLast(new SendBuffer.Entry(written.item(), written.text(), written.bytes(), clock.nanoTime(), true));
+        long now = clock.nanoTime();
+        while (recent.size() > p.maxMessages() || now - recent.peekFirst().enqueuedAt() >= p.maxAge().toNanos()) {
+            recent.pollFirst();
+        }
+    }
+
+    /**
+     * After {@code link} was lost: puts the idempotent messages written to it within the buffer's maximum age back
+     * at the front of the send buffer, in their order, as many as fit — TCP does not say whether they arrived, and
+     * sending an idempotent message twice is harmless. Other written messages are not replayed (at most once).
+     */
+    private void replayIdempotent(Link link) {
+        if (!(sendPolicy instanceof SendPolicy.Buffer p)) {
+            return;
+        }
+        SendBuffer b = Objects.requireNonNull(buffer);
+        sendLock.lock();
+        try {
+            long now = clock.nanoTime();
+            List<SendBuffer.Entry> replay = new ArrayList<>();
+            long bytes = b.bytes();
+            int count = b.size();
+            for (var it = link.recentIdempotent.descendingIterator(); it.hasNext(); ) {
+                SendBuffer.Entry e = it.next();
+                if (now - e.enqueuedAt() >= p.maxAge().toNanos() || count + 1 > p.maxMessages()
+                        || bytes + e.bytes() > p.maxBytes()) {
+                    break;
+                }
+                replay.add(e);
+                count++;
+                bytes += e.bytes();
+            }
+            link.recentIdempotent.clear();
+            for (SendBuffer.Entry e : replay) { // newest first: addFirst leaves them oldest first
+                b.addFirst(new SendBuffer.Entry(e.item(), e.text(), e.bytes(), now, true));
+            }
+            if (!replay.isEmpty()) {
+                messagesBuffered.addAndGet(replay.size());
+                LOG.debug("permanent connection {}: {} idempotent messages written before the loss will be sent"
+                        + " again", name, replay.size());
+                bufferWake.trySend(Boolean.TRUE);
+            }
+        } finally {
+            sendLock.unlock();
+        }
     }
 
     /** A write to the current link failed: it is lost. Called with the send lock held. */
@@ -1139,6 +1205,7 @@ public final class PermanentConnection implements AutoCloseable {
                 lostAt = now;
                 becomeNotReady(link);
                 link.close();
+                replayIdempotent(link);
                 disconnections.computeIfAbsent(link.lossKind, k -> new AtomicLong()).incrementAndGet();
                 Duration delay = backoff.delay(failures, random::nextDouble);
                 currentBackoff = delay;
@@ -1201,6 +1268,9 @@ public final class PermanentConnection implements AutoCloseable {
                 for (SendBuffer.Entry e; (e = buffer.poll()) != null; ) {
                     try {
                         write(link, e.item(), e.bytes());
+                        if (e.idempotent()) {
+                            rememberIdempotent(link, e);
+                        }
                     } catch (IOException failure) {
                         link.lose("error", "write failed while flushing the send buffer: " + failure.getMessage());
                         if (e.idempotent()) {

@@ -301,6 +301,45 @@ final class PermanentConnectionTest {
     }
 
     @Test
+    void idempotent_writtenBeforeLoss_sentAgainAfterReconnect_othersAtMostOnce() throws Exception {
+        Backend backend = backend("127.0.0.2", 0);
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(backend.address()).open(scope);
+            Events events = new Events(c);
+            events.awaitState(ConnectionState.READY);
+            c.send("once");
+            c.send("twice", true);
+            backend.awaitLine("twice");
+            clock.advance(Duration.ofSeconds(6)); // healthy, and within the buffer's 30 s
+            backend.dropConnections();
+            events.await(Disconnected.class);
+            events.awaitState(ConnectionState.READY);
+            c.send("after");
+            backend.awaitLine("after");
+            assertThat(backend.received).containsExactly("once", "twice", "twice", "after");
+        }
+    }
+
+    @Test
+    void idempotent_olderThanTheBufferAge_notReplayed() throws Exception {
+        Backend backend = backend("127.0.0.2", 0);
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(backend.address()).open(scope);
+            Events events = new Events(c);
+            events.awaitState(ConnectionState.READY);
+            c.send("old", true);
+            backend.awaitLine("old");
+            clock.advance(Duration.ofSeconds(30));
+            backend.dropConnections();
+            events.await(Disconnected.class);
+            events.awaitState(ConnectionState.READY);
+            c.send("after");
+            backend.awaitLine("after");
+            assertThat(backend.received).containsExactly("old", "after");
+        }
+    }
+
+    @Test
     void failFast_whileNotReady_throwsNotConnected() throws Exception {
         try (Scope scope = clientScope()) {
             PermanentConnection c = lines(closedPort("127.0.0.2")).sendPolicy(SendPolicy.failFast()).open(scope);
