@@ -340,6 +340,53 @@ final class PermanentConnectionTest {
     }
 
     @Test
+    void call_whileNotReady_waitsForReadyWithinItsTimeout() throws Exception {
+        InetSocketAddress address = closedPort("127.0.0.2");
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = PermanentConnection.builder(List.of(address)).open(scope);
+            Events events = new Events(c);
+            Backoff first = events.await(Backoff.class);
+            Task<Message> call = scope.fork("call", () -> c.call(Message.builder("STATUS").build(),
+                    Duration.ofMinutes(1)));
+            awaitCondition(() -> clock.pendingTimers() >= 2, "the call to wait"); // the backoff and the call
+            messageBackend("127.0.0.2", address.getPort());
+            clock.advance(first.delay());
+            assertThat(call.join(PermanentTestSupport.WAIT).command()).isEqualTo("OK");
+        }
+    }
+
+    @Test
+    void closeWhileConnectingToABlackhole_endsAtOnce_closed() throws Exception {
+        PermanentConnection c;
+        try (NetTestSupport.Blackhole hole = new NetTestSupport.Blackhole("127.0.0.2")) {
+            Events events;
+            try (Scope scope = clientScope()) {
+                c = lines(hole.address()).connectTimeout(Duration.ofMinutes(5)).open(scope);
+                events = new Events(c);
+                events.await(PermanentEvent.ConnectAttempt.class);
+            } // the scope ends while the connect hangs: the attempt is cancelled, its socket closed
+            assertThat(c.state()).isEqualTo(ConnectionState.CLOSED);
+            assertThat(events.awaitState(ConnectionState.CLOSED).cause()).contains("scope ended");
+            events.await(PermanentEvent.Closed.class);
+        }
+    }
+
+    @Test
+    void events_nobodyReads_oldestDroppedAndCounted() throws Exception {
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = lines(closedPort("127.0.0.2")).eventBuffer(4)
+                    .backoff(dev.failsafe.RetryPolicy.builder().withDelay(Duration.ofSeconds(1)).build())
+                    .open(scope);
+            for (int i = 0; i < 3; i++) { // each failed attempt: CONNECTING, ConnectAttempt, ConnectFailed, ...
+                awaitCondition(() -> c.state() == ConnectionState.BACKOFF, "a backoff");
+                clock.advance(Duration.ofSeconds(1));
+            }
+            awaitCondition(() -> c.metrics().eventsDropped() > 0, "events to be dropped");
+            assertThat(c.events().tryReceive()).isPresent();
+        }
+    }
+
+    @Test
     void failFast_whileNotReady_throwsNotConnected() throws Exception {
         try (Scope scope = clientScope()) {
             PermanentConnection c = lines(closedPort("127.0.0.2")).sendPolicy(SendPolicy.failFast()).open(scope);
