@@ -359,6 +359,7 @@ public final class PermanentConnection implements AutoCloseable {
     private long lastResolveAt = Long.MIN_VALUE;
     private long nextWarnAt = Long.MIN_VALUE;
     private int refreshFailures;
+    private boolean resolvedNow;
 
     // metrics
     private final AtomicLong attemptsOk = new AtomicLong();
@@ -795,7 +796,6 @@ public final class PermanentConnection implements AutoCloseable {
         TimeSource callerClock = TimeSource.current();
         long start = callerClock.nanoTime();
         for (;;) {
-            Channel<Object> gate;
             sendLock.lockInterruptibly();
             try {
                 if (closed) {
@@ -829,7 +829,9 @@ public final class PermanentConnection implements AutoCloseable {
                     case SendPolicy.Buffer b -> {
                         return buffer(item, text, bytes, idempotent);
                     }
-                    case SendPolicy.Block b -> gate = readyGate;
+                    case SendPolicy.Block b -> {
+                        // wait below, without the lock
+                    }
                 }
             } finally {
                 sendLock.unlock();
@@ -1164,8 +1166,11 @@ public final class PermanentConnection implements AutoCloseable {
         long notReadySince = clock.nanoTime();
         for (;;) {
             long attemptStart = clock.nanoTime();
+            resolvedNow = false;
             List<SocketAddress> targets = targets(refresh, true);
-            refresh = false;
+            if (resolvedNow || !(target instanceof HostTarget)) {
+                refresh = false; // a refresh skipped by the rate limit stays pending for the next pass
+            }
             Link link = null;
             String failure = "no usable address" + (target instanceof HostTarget h ? " for " + h.host()
                     + (resolved == null ? "" : " (the last DNS answer is past its stale limit)") : "");
@@ -1583,6 +1588,7 @@ public final class PermanentConnection implements AutoCloseable {
     }
 
     private void resolve(String host, boolean showState) throws InterruptedException {
+        resolvedNow = true;
         if (showState) {
             setState(ConnectionState.RESOLVING, null);
         }
@@ -2026,7 +2032,8 @@ public final class PermanentConnection implements AutoCloseable {
 
         /**
          * Sets the shortest time between two resolutions triggered by losses and failed passes (default 1 s: gRPC's
-         * 30 s is too slow for Kubernetes, no limit would flood DNS during an outage).
+         * 30 s is too slow for Kubernetes, no limit would flood DNS during an outage). A refresh asked for too soon
+         * stays pending: the first pass after the interval resolves; the passes before it use the last answer.
          *
          * @param interval the interval, zero or more
          * @return this builder

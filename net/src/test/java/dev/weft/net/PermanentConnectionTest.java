@@ -577,6 +577,75 @@ final class PermanentConnectionTest {
     }
 
     @Test
+    void failedPass_reResolvesBeforeTheNextPass_evenWithinTheTtl() throws Exception {
+        try (TestDnsServer dns = TestDnsServer.start()) {
+            InetSocketAddress nobody = closedPort("127.0.0.2");
+            dns.set("gone.test", Duration.ofSeconds(60), InetAddress.getByName("127.0.0.2"));
+            try (Scope scope = clientScope()) {
+                PermanentConnection c = PermanentConnection.builder("gone.test.", nobody.getPort())
+                        .resolver(DnsResolver.builder().server(dns.address()).attempts(1).build())
+                        .minResolutionInterval(Duration.ZERO)
+                        .mode(PermanentConnection.Mode.LINES).open(scope);
+                Events events = new Events(c);
+                Backoff first = events.await(Backoff.class);
+                assertThat(dns.count("gone.test.", "A")).isEqualTo(1);
+                Backend moved = backend("127.0.0.3", nobody.getPort());
+                dns.set("gone.test", Duration.ofSeconds(60), InetAddress.getByName("127.0.0.3")); // a new pod
+                clock.advance(first.delay()); // well within the 60 s TTL
+                PermanentEvent.Resolved fresh = events.await(PermanentEvent.Resolved.class);
+                assertThat(fresh.addresses()).containsExactly(InetAddress.getByName("127.0.0.3"));
+                assertThat(events.await(Connected.class).remote()).isEqualTo(moved.address());
+                assertThat(dns.count("gone.test.", "A")).isEqualTo(2);
+            }
+        }
+    }
+
+    @Test
+    void failedPasses_reResolveAtMostOncePerMinResolutionInterval() throws Exception {
+        try (TestDnsServer dns = TestDnsServer.start()) {
+            InetSocketAddress nobody = closedPort("127.0.0.2");
+            dns.set("down.test", Duration.ofSeconds(60), InetAddress.getByName("127.0.0.2"));
+            try (Scope scope = clientScope()) {
+                PermanentConnection c = PermanentConnection.builder("down.test.", nobody.getPort())
+                        .resolver(DnsResolver.builder().server(dns.address()).attempts(1).build())
+                        .backoff(dev.failsafe.RetryPolicy.builder().withDelay(Duration.ofSeconds(1)).build())
+                        .minResolutionInterval(Duration.ofSeconds(3))
+                        .mode(PermanentConnection.Mode.LINES).open(scope);
+                Events events = new Events(c);
+                List<Integer> queriesPerPass = new ArrayList<>();
+                for (int pass = 1; pass <= 5; pass++) {
+                    events.await(Backoff.class);
+                    queriesPerPass.add(dns.count("down.test.", "A"));
+                    clock.advance(Duration.ofSeconds(1));
+                }
+                // passes at 0, 1, 2, 3, 4 s: resolved at 0 s, then the pending refresh waits for 3 s
+                assertThat(queriesPerPass).containsExactly(1, 1, 1, 2, 2);
+            }
+        }
+    }
+
+    @Test
+    void negativeAnswer_failsThePass_retriedWithTheBackoff() throws Exception {
+        try (TestDnsServer dns = TestDnsServer.start()) {
+            Backend backend = backend("127.0.0.2", 0);
+            try (Scope scope = clientScope()) {
+                PermanentConnection c = PermanentConnection.builder("later.test.", backend.port)
+                        .resolver(DnsResolver.builder().server(dns.address()).attempts(1).build())
+                        .mode(PermanentConnection.Mode.LINES).open(scope);
+                Events events = new Events(c);
+                PermanentEvent.ResolutionFailed nx = events.await(PermanentEvent.ResolutionFailed.class);
+                assertThat(nx.cause()).isInstanceOf(java.net.UnknownHostException.class);
+                assertThat(nx.usingStale()).isFalse();
+                Backoff b = events.await(Backoff.class);
+                assertThat(b.failures()).isEqualTo(1);
+                dns.set("later.test", Duration.ofSeconds(30), InetAddress.getByName("127.0.0.2"));
+                clock.advance(b.delay());
+                events.awaitState(ConnectionState.READY);
+            }
+        }
+    }
+
+    @Test
     void addressRemovedFromDns_stay_keepsTheConnection() throws Exception {
         try (TestDnsServer dns = TestDnsServer.start()) {
             Backend a = backend("127.0.0.2", 0);
