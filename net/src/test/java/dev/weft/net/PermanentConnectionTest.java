@@ -646,6 +646,25 @@ final class PermanentConnectionTest {
     }
 
     @Test
+    void defaultResolver_localhost_answeredWithoutDns_triesIpv6ThenIpv4() throws Exception {
+        Backend backend = backend("127.0.0.1", 0);
+        try (Scope scope = clientScope()) {
+            PermanentConnection c = PermanentConnection.builder("localhost", backend.port)
+                    .mode(PermanentConnection.Mode.LINES).open(scope);
+            Events events = new Events(c);
+            PermanentEvent.Resolved r = events.await(PermanentEvent.Resolved.class);
+            assertThat(r.addresses()).containsExactlyInAnyOrder(InetAddress.getByName("127.0.0.1"),
+                    InetAddress.getByName("::1"));
+            assertThat(r.ttl()).isEqualTo(Duration.ofSeconds(60)); // a literal's day, clamped
+            events.awaitState(ConnectionState.READY);
+            assertThat(c.remoteAddress().map(a -> ((InetSocketAddress) a).getAddress()))
+                    .contains(InetAddress.getByName("127.0.0.1"));
+            c.send("default");
+            backend.awaitLine("default");
+        }
+    }
+
+    @Test
     void addressRemovedFromDns_stay_keepsTheConnection() throws Exception {
         try (TestDnsServer dns = TestDnsServer.start()) {
             Backend a = backend("127.0.0.2", 0);
