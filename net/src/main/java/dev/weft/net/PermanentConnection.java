@@ -874,6 +874,7 @@ public final class PermanentConnection implements AutoCloseable {
             drop(e.text(), PermanentEvent.DropReason.EXPIRED);
         }
         SendBuffer.Entry entry = new SendBuffer.Entry(item, text, bytes, clock.nanoTime(), idempotent);
+        boolean wasEmpty = b.size() == 0;
         List<SendBuffer.Entry> evicted = b.add(entry);
         if (evicted == null) {
             drop(text, PermanentEvent.DropReason.REJECTED);
@@ -887,7 +888,9 @@ public final class PermanentConnection implements AutoCloseable {
             drop(e.text(), PermanentEvent.DropReason.DROPPED_OLDEST);
         }
         messagesBuffered.incrementAndGet();
-        bufferWake.trySend(Boolean.TRUE);
+        if (wasEmpty) {
+            bufferWake.trySend(Boolean.TRUE); // a new oldest entry: the expiry task has a deadline to wait for
+        }
         return SendResult.BUFFERED;
     }
 
@@ -949,8 +952,10 @@ public final class PermanentConnection implements AutoCloseable {
                 bytes += e.bytes();
             }
             link.recentIdempotent.clear();
+            // buffered now, but not younger than what is already buffered, so the buffer stays oldest-first
+            long at = Math.min(now, b.oldestEnqueuedAt().orElse(now));
             for (SendBuffer.Entry e : replay) { // newest first: addFirst leaves them oldest first
-                b.addFirst(new SendBuffer.Entry(e.item(), e.text(), e.bytes(), now, true));
+                b.addFirst(new SendBuffer.Entry(e.item(), e.text(), e.bytes(), at, true));
             }
             if (!replay.isEmpty()) {
                 messagesBuffered.addAndGet(replay.size());

@@ -82,6 +82,12 @@ final class SendBuffer {
         return first == null ? OptionalLong.empty() : OptionalLong.of(first.enqueuedAt() + maxAgeNanos);
     }
 
+    /** Returns when the oldest entry was buffered, or empty when the buffer is empty. */
+    OptionalLong oldestEnqueuedAt() {
+        Entry first = entries.peekFirst();
+        return first == null ? OptionalLong.empty() : OptionalLong.of(first.enqueuedAt());
+    }
+
     /** Removes and returns every entry. */
     List<Entry> drain() {
         List<Entry> all = new ArrayList<>(entries);

@@ -2,6 +2,7 @@ package dev.weft.net;
 
 import static dev.weft.net.NetTestSupport.awaitCondition;
 import static dev.weft.net.NetTestSupport.closedPort;
+import static dev.weft.net.PermanentTestSupport.advanceToTimer;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -26,6 +27,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
@@ -177,7 +179,7 @@ final class PermanentConnectionTest {
             Events events = new Events(c);
             events.awaitState(ConnectionState.HANDSHAKING);
             backend.awaitLine("HELLO");
-            clock.advance(Duration.ofSeconds(5));
+            advanceToTimer(clock, Duration.ofSeconds(5));
             StateChanged backoff = events.awaitState(ConnectionState.BACKOFF);
             assertThat(backoff.cause().orElseThrow()).contains("handshake").contains("no READY within PT5S");
             assertThat(events.await(Backoff.class).failures()).isEqualTo(1);
@@ -197,7 +199,7 @@ final class PermanentConnectionTest {
             awaitCondition(() -> c.metrics().bytesIn() > 0, "the first ABSOLUTELY");
             backend.muted = true;
             for (int i = 0; i < 4; i++) {
-                clock.advance(Duration.ofSeconds(10));
+                advanceToTimer(clock, Duration.ofSeconds(10));
                 int probes = i + 2;
                 awaitCondition(() -> backend.received.stream().filter("ALIVE"::equals).count() >= probes
                         || c.state() != ConnectionState.READY, "probe " + probes);
@@ -220,9 +222,9 @@ final class PermanentConnectionTest {
             Events events = new Events(c);
             events.awaitState(ConnectionState.READY);
             backend.awaitLine("ALIVE");
-            clock.advance(Duration.ofSeconds(10)); // first miss; the second probe goes out
+            advanceToTimer(clock, Duration.ofSeconds(10)); // first miss; the second probe goes out
             awaitCondition(() -> backend.received.stream().filter("ALIVE"::equals).count() == 2, "the second probe");
-            clock.advance(Duration.ofSeconds(10)); // second miss: dead
+            advanceToTimer(clock, Duration.ofSeconds(10)); // second miss: dead
             Disconnected dead = events.await(Disconnected.class);
             assertThat(dead.cause()).contains("heartbeat").contains("2 ALIVE probes");
             assertThat(dead.uptime()).isEqualTo(Duration.ofSeconds(20));
@@ -242,11 +244,11 @@ final class PermanentConnectionTest {
                     .open(scope);
             Events events = new Events(c);
             assertThat(events.await(PermanentEvent.ConnectAttempt.class).address()).isEqualTo(h1.address());
-            clock.advance(Duration.ofSeconds(2));
+            advanceToTimer(clock, Duration.ofSeconds(2));
             assertThat(events.await(PermanentEvent.ConnectAttempt.class).address()).isEqualTo(h2.address());
-            clock.advance(Duration.ofSeconds(2));
+            advanceToTimer(clock, Duration.ofSeconds(2));
             assertThat(events.await(PermanentEvent.ConnectAttempt.class).address()).isEqualTo(h3.address());
-            clock.advance(Duration.ofSeconds(1));
+            advanceToTimer(clock, Duration.ofSeconds(1));
             List<PermanentEvent.ConnectFailed> failed = List.of(events.await(PermanentEvent.ConnectFailed.class),
                     events.await(PermanentEvent.ConnectFailed.class), events.await(PermanentEvent.ConnectFailed.class));
             assertThat(failed).extracting(PermanentEvent.ConnectFailed::address)
@@ -272,6 +274,7 @@ final class PermanentConnectionTest {
             Backoff b = events.await(Backoff.class);
             assertThat(b.failures()).isEqualTo(1);
             assertThat(b.delay()).isBetween(Duration.ofMillis(800), Duration.ofMillis(1200));
+            awaitCondition(() -> clock.nextTimer().equals(Optional.of(clock.now().plus(b.delay()))), "the backoff timer");
             clock.advance(Duration.ofMillis(500));
             PermanentMetrics m = c.metrics();
             assertThat(m.sinceLastReady()).contains(Duration.ofMillis(500));
@@ -377,10 +380,7 @@ final class PermanentConnectionTest {
             PermanentConnection c = lines(closedPort("127.0.0.2")).eventBuffer(4)
                     .backoff(dev.failsafe.RetryPolicy.builder().withDelay(Duration.ofSeconds(1)).build())
                     .open(scope);
-            for (int i = 0; i < 3; i++) { // each failed attempt: CONNECTING, ConnectAttempt, ConnectFailed, ...
-                awaitCondition(() -> c.state() == ConnectionState.BACKOFF, "a backoff");
-                clock.advance(Duration.ofSeconds(1));
-            }
+            // one failed pass publishes five: CONNECTING, ConnectAttempt, ConnectFailed, BACKOFF, Backoff
             awaitCondition(() -> c.metrics().eventsDropped() > 0, "events to be dropped");
             assertThat(c.events().tryReceive()).isPresent();
         }
@@ -437,6 +437,8 @@ final class PermanentConnectionTest {
             Events events = new Events(c);
             events.await(Backoff.class);
             c.send("old");
+            awaitCondition(() -> clock.nextTimer().equals(Optional.of(clock.now().plusSeconds(30))),
+                    "the expiry timer of the oldest message");
             clock.advance(Duration.ofSeconds(20));
             c.send("young");
             clock.advance(Duration.ofSeconds(10)); // "old" is 30 s old now
@@ -529,7 +531,7 @@ final class PermanentConnectionTest {
             Backoff b = events.await(Backoff.class, x -> x.failures() == 1, "a failed attempt");
             server = StreamServer.builder(UnixDomainSocketAddress.of(socket)).start(serverScope, record);
             cleanup.add(server);
-            clock.advance(b.delay());
+            advanceToTimer(clock, b.delay());
             events.awaitState(ConnectionState.READY);
             c.send("two");
             awaitCondition(() -> got.contains("two"), "the line after the reconnection");
@@ -591,7 +593,7 @@ final class PermanentConnectionTest {
                 assertThat(dns.count("gone.test.", "A")).isEqualTo(1);
                 Backend moved = backend("127.0.0.3", nobody.getPort());
                 dns.set("gone.test", Duration.ofSeconds(60), InetAddress.getByName("127.0.0.3")); // a new pod
-                clock.advance(first.delay()); // well within the 60 s TTL
+                advanceToTimer(clock, first.delay()); // well within the 60 s TTL
                 PermanentEvent.Resolved fresh = events.await(PermanentEvent.Resolved.class);
                 assertThat(fresh.addresses()).containsExactly(InetAddress.getByName("127.0.0.3"));
                 assertThat(events.await(Connected.class).remote()).isEqualTo(moved.address());
@@ -616,7 +618,7 @@ final class PermanentConnectionTest {
                 for (int pass = 1; pass <= 5; pass++) {
                     events.await(Backoff.class);
                     queriesPerPass.add(dns.count("down.test.", "A"));
-                    clock.advance(Duration.ofSeconds(1));
+                    advanceToTimer(clock, Duration.ofSeconds(1));
                 }
                 // passes at 0, 1, 2, 3, 4 s: resolved at 0 s, then the pending refresh waits for 3 s
                 assertThat(queriesPerPass).containsExactly(1, 1, 1, 2, 2);
@@ -639,7 +641,7 @@ final class PermanentConnectionTest {
                 Backoff b = events.await(Backoff.class);
                 assertThat(b.failures()).isEqualTo(1);
                 dns.set("later.test", Duration.ofSeconds(30), InetAddress.getByName("127.0.0.2"));
-                clock.advance(b.delay());
+                advanceToTimer(clock, b.delay());
                 events.awaitState(ConnectionState.READY);
             }
         }
@@ -677,7 +679,7 @@ final class PermanentConnectionTest {
                 Events events = new Events(c);
                 events.awaitState(ConnectionState.READY);
                 dns.set("stay.test", Duration.ofSeconds(5), InetAddress.getByName("127.0.0.3"));
-                clock.advance(Duration.ofSeconds(5));
+                advanceToTimer(clock, Duration.ofSeconds(5));
                 PermanentEvent.AddressRemoved removed = events.await(PermanentEvent.AddressRemoved.class);
                 assertThat(removed.action()).isEqualTo(PermanentEvent.AddressRemovedAction.STAY);
                 c.send("still here");

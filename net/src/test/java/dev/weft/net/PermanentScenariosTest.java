@@ -2,6 +2,8 @@ package dev.weft.net;
 
 import static dev.weft.net.NetTestSupport.awaitCondition;
 import static dev.weft.net.NetTestSupport.closedPort;
+import static dev.weft.net.PermanentTestSupport.advanceToTimer;
+import static dev.weft.net.PermanentTestSupport.awaitTimers;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -104,7 +106,7 @@ final class PermanentScenariosTest {
                 if (i == bases.length - 1) {
                     backend.restart();
                 }
-                clock.advance(b.delay());
+                advanceToTimer(clock, b.delay());
                 events.await(ConnectAttempt.class);
             }
             StateChanged ready = events.awaitState(ConnectionState.READY);
@@ -142,7 +144,7 @@ final class PermanentScenariosTest {
                 c.send("before-" + i); // still to A, which keeps running
             }
             int mark = events.mark();
-            clock.advance(Duration.ofSeconds(5)); // the TTL runs out while READY
+            advanceToTimer(clock, Duration.ofSeconds(5)); // the TTL runs out while READY
             Resolved r = events.await(Resolved.class);
             assertThat(r.removed()).containsExactly(InetAddress.getByName("127.0.0.2"));
             assertThat(r.added()).containsExactly(InetAddress.getByName("127.0.0.3"));
@@ -208,7 +210,7 @@ final class PermanentScenariosTest {
                     .open(scope);
             Events events = new Events(c);
             assertThat(events.await(ConnectAttempt.class).address()).isEqualTo(hole.address());
-            clock.advance(Duration.ofSeconds(1));
+            advanceToTimer(clock, Duration.ofSeconds(1));
             ConnectFailed timedOut = events.await(ConnectFailed.class);
             assertThat(timedOut.address()).isEqualTo(hole.address());
             assertThat(timedOut.cause()).isInstanceOf(SocketTimeoutException.class)
@@ -233,7 +235,7 @@ final class PermanentScenariosTest {
             Events events = new Events(c);
             int mark = events.mark();
             assertThat(events.await(ConnectAttempt.class).address()).isEqualTo(hole.address());
-            clock.advance(Duration.ofMillis(250));
+            advanceToTimer(clock, Duration.ofMillis(250));
             assertThat(events.await(ConnectAttempt.class).address()).isEqualTo(good.address());
             assertThat(events.await(Connected.class).remote()).isEqualTo(good.address());
             events.awaitState(ConnectionState.READY);
@@ -254,7 +256,7 @@ final class PermanentScenariosTest {
             events.awaitState(ConnectionState.READY);
 
             dns.close(); // the DNS server is down
-            clock.advance(Duration.ofSeconds(2)); // TTL out while READY: the refresh fails, the stale answer stays
+            advanceToTimer(clock, Duration.ofSeconds(2)); // TTL out while READY: the refresh fails, the stale answer stays
             ResolutionFailed whileReady = events.await(ResolutionFailed.class);
             assertThat(whileReady.usingStale()).isTrue();
             Resolved stale = events.await(Resolved.class);
@@ -270,6 +272,7 @@ final class PermanentScenariosTest {
             events.awaitState(ConnectionState.READY);
             assertThat(events.since(reconnect)).noneMatch(e -> e instanceof Resolved r && !r.stale());
 
+            awaitCondition(() -> clock.nextTimer().isPresent(), "the next refresh to be scheduled");
             clock.advance(Duration.ofMinutes(5)); // past the stale limit (5 min after expiry)
             ResolutionFailed past = events.await(ResolutionFailed.class, f -> !f.usingStale(),
                     "a resolution failure without a stale answer");
@@ -308,7 +311,7 @@ final class PermanentScenariosTest {
             assertThat(dropped).isEqualTo(new MessageDropped("m4", DropReason.REJECTED));
 
             Backend backend = backend("127.0.0.2", address.getPort());
-            clock.advance(first.delay());
+            advanceToTimer(clock, first.delay());
             events.awaitState(ConnectionState.READY);
             c.send("m5");
             backend.awaitLine("m5");
@@ -337,7 +340,7 @@ final class PermanentScenariosTest {
                     DropReason.DROPPED_OLDEST));
 
             Backend backend = backend("127.0.0.2", address.getPort());
-            clock.advance(first.delay());
+            advanceToTimer(clock, first.delay());
             events.awaitState(ConnectionState.READY);
             c.send("m6");
             backend.awaitLine("m6");
@@ -365,6 +368,7 @@ final class PermanentScenariosTest {
                     && c.metrics().consecutiveFailures() == 1), PermanentTestSupport.WAIT,
                     "all " + n + " to fail once and back off");
             backend.restart();
+            awaitTimers(clock, n); // every client waits for its backoff
             clock.advance(Duration.ofMillis(1200)); // the longest first delay: 1 s + 20 %
             awaitCondition(() -> clients.stream().allMatch(c -> c.state() == ConnectionState.READY),
                     PermanentTestSupport.WAIT, "all " + n + " READY again");

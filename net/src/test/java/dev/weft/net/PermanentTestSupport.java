@@ -4,12 +4,14 @@ import dev.weft.runtime.ChannelClosedException;
 import dev.weft.runtime.ReceiveChannel;
 import dev.weft.runtime.Scope;
 import dev.weft.runtime.Task;
+import dev.weft.runtime.VirtualClock;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -30,6 +32,24 @@ final class PermanentTestSupport {
     static final Duration WAIT = Duration.ofSeconds(20);
 
     private PermanentTestSupport() {
+    }
+
+    /**
+     * Advances {@code clock} by {@code d} once the wait that {@code d} is meant to end has registered its timer —
+     * which must be the earliest pending one. Without this the test could advance between the moment a task computes
+     * its timeout and the moment it parks, and the task would then wait {@code d} longer than meant.
+     */
+    static void advanceToTimer(VirtualClock clock, Duration d) {
+        Instant at = clock.now().plus(d);
+        NetTestSupport.awaitCondition(() -> clock.nextTimer().filter(at::equals).isPresent(), WAIT,
+                "a timer at " + at + " (next: " + clock.nextTimer() + ")");
+        clock.advance(d);
+    }
+
+    /** Waits until {@code clock} has at least {@code n} pending timers (each a task waiting with a timeout). */
+    static void awaitTimers(VirtualClock clock, int n) {
+        NetTestSupport.awaitCondition(() -> clock.pendingTimers() >= n, WAIT, n + " pending timers (now "
+                + clock.pendingTimers() + ")");
     }
 
     /**
