@@ -109,6 +109,12 @@ public final class PermanentConnection implements AutoCloseable {
     private static final Duration WARN_EVERY = Duration.ofSeconds(60);
     private static final int LISTENER_QUEUE = 4096;
     private static final Object TIMEOUT = new Object();
+    // Functions the state machines of many connections may first run at the same moment (a backend that many
+    // clients lose at once): made here, once, so that no virtual thread links a lambda call site then — the JDK pins
+    // the carrier while it links one under contention.
+    private static final java.util.function.Function<String, AtomicLong> NEW_COUNTER = k -> new AtomicLong();
+    private static final java.util.function.Function<Object, Object> AS_OBJECT = x -> x;
+    private static final java.util.function.Supplier<Object> ON_TIMEOUT = () -> TIMEOUT;
 
     /** Whether the connection carries raw lines or {@link Message}s. */
     public enum Mode {
@@ -330,6 +336,7 @@ public final class PermanentConnection implements AutoCloseable {
 
     private final TimeSource clock;
     private final Random random;
+    private final java.util.function.DoubleSupplier jitter;
     private final AddressPlan plan;
     private final ReentrantLock sendLock = new ReentrantLock();
     private final @Nullable SendBuffer buffer;
@@ -410,6 +417,7 @@ public final class PermanentConnection implements AutoCloseable {
         this.dispatcher = b.dispatcher;
         this.clock = clock;
         this.random = b.seed == null ? new Random() : new Random(b.seed);
+        this.jitter = random::nextDouble;
         this.plan = new AddressPlan(b.family == FamilyPreference.IPV6_FIRST, b.shuffleSeed, b.failurePenalty);
         this.buffer = b.sendPolicy instanceof SendPolicy.Buffer p ? new SendBuffer(p) : null;
         this.events = Channel.<PermanentEvent>builder().name(name + " events").capacity(b.eventBuffer)
@@ -1153,7 +1161,7 @@ public final class PermanentConnection implements AutoCloseable {
             drop(e.text(), PermanentEvent.DropReason.CLOSED);
         }
         if (l != null) {
-            disconnections.computeIfAbsent("closed", k -> new AtomicLong()).incrementAndGet();
+            disconnections.computeIfAbsent("closed", NEW_COUNTER).incrementAndGet();
         }
         setState(ConnectionState.CLOSED, cause);
         emit(new PermanentEvent.Closed());
@@ -1216,8 +1224,8 @@ public final class PermanentConnection implements AutoCloseable {
                 becomeNotReady(link);
                 link.close();
                 replayIdempotent(link);
-                disconnections.computeIfAbsent(link.lossKind, k -> new AtomicLong()).incrementAndGet();
-                Duration delay = backoff.delay(failures, random::nextDouble);
+                disconnections.computeIfAbsent(link.lossKind, NEW_COUNTER).incrementAndGet();
+                Duration delay = backoff.delay(failures, jitter);
                 currentBackoff = delay;
                 String cause = link.lossCause == null ? "end of stream" : link.lossCause;
                 setState(ConnectionState.BACKOFF, "lost " + ChannelTransport.describe(link.remote) + ": " + cause);
@@ -1230,7 +1238,7 @@ public final class PermanentConnection implements AutoCloseable {
             } else {
                 failures++;
                 consecutiveFailures = failures;
-                Duration delay = backoff.delay(failures, random::nextDouble);
+                Duration delay = backoff.delay(failures, jitter);
                 currentBackoff = delay;
                 warnRateLimited("permanent connection {}: {}; next attempt in {} (failure {})", name, failure,
                         delay, failures);
@@ -1253,8 +1261,8 @@ public final class PermanentConnection implements AutoCloseable {
                 return false;
             }
             Object r = Select.create()
-                    .onReceive(commands, c -> (Object) c)
-                    .onTimeout(Duration.ofNanos(left), () -> TIMEOUT)
+                    .onReceive(commands, AS_OBJECT)
+                    .onTimeout(Duration.ofNanos(left), ON_TIMEOUT)
                     .select();
             if (r != TIMEOUT) {
                 LOG.info("permanent connection {}: reconnecting now, as asked", name);
@@ -1339,10 +1347,10 @@ public final class PermanentConnection implements AutoCloseable {
         long nextRefresh = target instanceof HostTarget ? expiresAt : Long.MAX_VALUE;
         for (;;) {
             Select<Object> select = Select.create()
-                    .onReceive(lost, l -> (Object) l)
-                    .onReceive(commands, c -> (Object) c);
+                    .onReceive(lost, AS_OBJECT)
+                    .onReceive(commands, AS_OBJECT);
             if (nextRefresh != Long.MAX_VALUE) {
-                select.onTimeout(Duration.ofNanos(Math.max(0, nextRefresh - clock.nanoTime())), () -> TIMEOUT);
+                select.onTimeout(Duration.ofNanos(Math.max(0, nextRefresh - clock.nanoTime())), ON_TIMEOUT);
             }
             Object r = select.select();
             if (r == link) {
@@ -1396,18 +1404,18 @@ public final class PermanentConnection implements AutoCloseable {
             return null;
         }
         startLinkTasks(fresh);
+        link.lose("migrated", "migrated to " + ChannelTransport.describe(fresh.remote));
+        disconnections.computeIfAbsent("migrated", NEW_COUNTER).incrementAndGet();
+        connections.incrementAndGet();
         sendLock.lock();
         try {
             fresh.readyAt = clock.nanoTime();
             current = fresh;
-            connections.incrementAndGet();
         } finally {
             sendLock.unlock();
         }
         LOG.info("permanent connection {}: {} left DNS; moved to {}", name, ChannelTransport.describe(remote),
                 ChannelTransport.describe(fresh.remote));
-        link.lose("migrated", "migrated to " + ChannelTransport.describe(fresh.remote));
-        disconnections.computeIfAbsent("migrated", k -> new AtomicLong()).incrementAndGet();
         try {
             link.connection.shutdownOutput(); // the peer reads end of stream: a graceful close
         } catch (IOException e) {
