@@ -701,11 +701,11 @@ public final class PermanentConnection implements AutoCloseable {
      * Skips the current backoff wait: the next attempt starts now, with a fresh DNS answer and the failure count
      * reset (gRPC's {@code resetConnectBackoff}). Rate-limited to once per initial backoff delay. Does not block.
      *
-     * @return true if the request was taken, false if it came too soon after the previous one or the connection is
-     *     closed
+     * @return true if the request was taken (it ends the current backoff wait, or the next one if an attempt is
+     *     running), false if it came too soon after the previous one, or the connection is READY or closed
      */
     public boolean reconnectNow() {
-        if (closed) {
+        if (closed || current != null) {
             return false;
         }
         long now = clock.nanoTime();
@@ -1025,7 +1025,12 @@ public final class PermanentConnection implements AutoCloseable {
     private void emit(PermanentEvent e) {
         emitLock.lock();
         try {
+            long droppedBefore = events.droppedCount();
             events.trySend(e);
+            if (droppedBefore == 0 && events.droppedCount() > 0) {
+                LOG.debug("permanent connection {}: events() is full ({} events): the oldest are dropped from now on,"
+                        + " and counted in metrics().eventsDropped()", name, events.capacity());
+            }
             if (listener != null) {
                 if (listenerQueue.size() >= LISTENER_QUEUE) {
                     listenerQueue.pollFirst();

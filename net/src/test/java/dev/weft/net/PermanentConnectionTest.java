@@ -573,6 +573,7 @@ final class PermanentConnectionTest {
             PermanentConnection c = lines(backend.address()).open(scope);
             assertThat(c.awaitReady(PermanentTestSupport.WAIT)).isTrue();
             assertThat(c.remoteAddress()).contains(backend.address());
+            assertThat(c.reconnectNow()).isFalse(); // READY: no wait to skip
             c.send("v6");
             backend.awaitLine("v6");
         }
