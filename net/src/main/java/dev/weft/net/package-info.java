@@ -68,6 +68,22 @@
  * handlers with the family's conventions (HELP, ALIVE, UNKNOWN, INVALID, ...) built in, checked against
  * {@link dev.weft.net.MessageDefinitions}. The {@code Dispatcher} documentation has a service in twenty lines.
  *
+ * <h2>Permanent connections</h2>
+ * {@link dev.weft.net.PermanentConnection} stays connected to a backend for as long as its scope lives: it
+ * reconnects forever with backoff (a Failsafe {@code RetryPolicy}, see {@link dev.weft.net.Backoff}), follows the
+ * backend's DNS name as pods come and go (make-before-break when the connected address leaves DNS), tries every
+ * address with happy-eyeballs staggering, and buffers sends while disconnected ({@link dev.weft.net.SendPolicy}).
+ * <pre>{@code
+ * PermanentConnection backend = PermanentConnection
+ *         .builder("my-backend.my-namespace.svc.cluster.local", 4040)
+ *         .heartbeat(PermanentConnection.Heartbeat.every(Duration.ofSeconds(10), 3))
+ *         .open(scope);
+ * backend.send(Message.builder("HELLO").build());            // buffered until READY
+ * for (PermanentEvent e : backend.events()) {                // StateChanged, Resolved, Connected, ...
+ *     log(e);
+ * }
+ * }</pre>
+ *
  * <p>Reads are owned by a reader task per connection that feeds a bounded channel, because the JDK closes a socket
  * whose reading thread is interrupted: consumers wait on the channel, and cancelling that wait loses no data and
  * leaves the socket open.
