@@ -134,7 +134,8 @@ final class CheckCertificateCommand implements Subcommand {
                 }
             }
         } catch (SocketTimeoutException e) {
-            throw new CommandFailedException("no TLS answer from " + target + " within " + CommandLine.format(timeout), e);
+            throw new CommandFailedException("no TLS answer from " + target + " within "
+                    + CommandLine.format(timeout), e);
         } catch (SSLException e) {
             if (!seen.isEmpty()) {
                 return seen.getFirst(); // the handshake failed after the certificate arrived: it is still readable

@@ -50,7 +50,8 @@ record Target(String scheme, String host, int port) {
         if (host.startsWith("[") && host.endsWith("]")) {
             host = host.substring(1, host.length() - 1);
         } else if (host.contains(":")) {
-            throw new UsageException(what + ": put an IPv6 address in brackets: [" + host + "]" + rest.substring(colon));
+            throw new UsageException(what + ": put an IPv6 address in brackets: [" + host + "]"
+                    + rest.substring(colon));
         }
         int port;
         try {

@@ -25,7 +25,8 @@ public final class Weft {
 
     /** The tool with every subcommand. */
     static Weft standard() {
-        return new Weft(List.of(new SwitchboardCommand(), new SendCommand(), new StopCommand(), new WatchCommand(),
+        return new Weft(List.of(new DemoCommand(), new SwitchboardCommand(), new SendCommand(), new StopCommand(),
+                new WatchCommand(), new ConnectCommand(),
                 new CheckCertificateCommand(Clock.systemUTC())));
     }
 

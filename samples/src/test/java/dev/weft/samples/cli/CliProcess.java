@@ -55,6 +55,11 @@ final class CliProcess implements AutoCloseable {
         return new CliProcess(process, err);
     }
 
+    /** The process's standard input. */
+    java.io.OutputStream stdin() {
+        return process.getOutputStream();
+    }
+
     long pid() {
         return process.pid();
     }
