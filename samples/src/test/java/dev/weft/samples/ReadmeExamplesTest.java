@@ -49,7 +49,8 @@ final class ReadmeExamplesTest {
     @Test
     void readme_everyMarkedExample_appearsVerbatim() throws IOException {
         List<Example> examples = examples();
-        assertThat(examples).extracting(Example::name).contains("select", "echo", "unix", "udp", "messages");
+        assertThat(examples).extracting(Example::name).contains("select", "echo", "unix", "udp", "messages", "permanent",
+                "reload", "process", "pipeline", "watch");
         String readme = Files.readString(ROOT.resolve("README.md"));
         for (Example e : examples) {
             assertThat(readme).as("README.md shows example '%s' from %s exactly as compiled", e.name(), e.file())
