@@ -19,7 +19,7 @@ import org.junit.jupiter.api.Test;
 final class ReadmeExamplesTest {
 
     private static final Path ROOT = Path.of(System.getProperty("user.dir")).getParent();
-    private static final Pattern BEGIN = Pattern.compile("^( *)// README (\\w+): begin$", Pattern.MULTILINE);
+    private static final Pattern BEGIN = Pattern.compile("^( *)// README ([\\w-]+): begin$", Pattern.MULTILINE);
 
     record Example(Path file, String name, String code) {
     }
@@ -50,7 +50,7 @@ final class ReadmeExamplesTest {
     void readme_everyMarkedExample_appearsVerbatim() throws IOException {
         List<Example> examples = examples();
         assertThat(examples).extracting(Example::name).contains("select", "echo", "unix", "udp", "messages", "permanent",
-                "reload", "process", "pipeline", "watch");
+                "reload", "process", "pipeline", "watch", "signals-loop", "signals-daemon", "signals-stop");
         String readme = Files.readString(ROOT.resolve("README.md"));
         for (Example e : examples) {
             assertThat(readme).as("README.md shows example '%s' from %s exactly as compiled", e.name(), e.file())
