@@ -115,6 +115,10 @@ public final class Connector {
      * <p>Blocks until connected; on a virtual thread only that thread waits. Cancelling the calling task aborts
      * the connect.
      *
+     * <p>The connection belongs to the scope of the calling task: its reader task runs in a scope nested there, so
+     * when that scope ends the connection is closed with it. Connect on the task that will use the connection (or
+     * in a scope that lives as long), not in a short-lived helper task whose end would close it.
+     *
      * @return the open connection; close it when done
      * @throws ConnectException if the peer refused (the message names the address)
      * @throws SocketTimeoutException if the connect timed out

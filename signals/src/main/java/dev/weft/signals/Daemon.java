@@ -15,9 +15,13 @@ import org.slf4j.LoggerFactory;
  *
  * <pre>{@code
  * public static void main(String[] args) {
- *     Daemon.runAndExit("switchboard", Duration.ofSeconds(10), scope -> {
- *         StreamServer server = StreamServer.builder(address).handler(...).bind(scope);
- *         // ... runs until cancelled
+ *     Daemon.runAndExit("echo", Duration.ofSeconds(10), scope -> {
+ *         StreamServer.builder(new InetSocketAddress("::1", 4040)).start(scope, connection -> {
+ *             for (String line : connection.lines()) {
+ *                 connection.send(line);
+ *             }
+ *         });
+ *         // the server runs in the root scope until TERM or INT cancels it
  *     });
  * }
  * }</pre>
