@@ -9,16 +9,40 @@ import java.util.Arrays;
  * {@code \n} are skipped without being buffered, so a peer that sends a 2 GiB line costs no memory — and reported
  * with its length; the lines after it arrive as usual.
  *
+ * <p>Connections use it for {@link Connection#lines()}; other byte sources that want the same line behaviour (a
+ * child process's output, a pipe) use it directly:
+ *
+ * <pre>{@code
+ * LineFramer framer = LineFramer.of(Connection.DEFAULT_MAX_LINE_LENGTH, new LineFramer.Sink() {
+ *     public void line(String line) throws InterruptedException { lines.send(line); }
+ *     public void oversized(long length) { discarded.increment(); }
+ * });
+ * for (int n; (n = in.read(buffer)) > 0; ) {
+ *     framer.feed(buffer, 0, n);
+ * }
+ * framer.endOfStream();
+ * }</pre>
+ *
  * <p>Not thread-safe: one reader feeds it.
  */
-final class LineFramer {
+public final class LineFramer {
 
-    /** Receives what the framer finds. */
-    interface Sink {
-        /** A complete line, without its terminator. */
+    /** Receives what the framer finds, on the thread that feeds it. */
+    public interface Sink {
+        /**
+         * Receives a complete line, without its terminator.
+         *
+         * @param line the line
+         * @throws InterruptedException if interrupted while handing it on
+         */
         void line(String line) throws InterruptedException;
 
-        /** A line that was too long and was discarded; {@code length} counts its bytes without the terminator. */
+        /**
+         * Learns of a line that was too long and was discarded.
+         *
+         * @param length its length in bytes, without the terminator
+         * @throws InterruptedException if interrupted while handing it on
+         */
         void oversized(long length) throws InterruptedException;
     }
 
@@ -31,13 +55,35 @@ final class LineFramer {
     private boolean discardedEndsWithCr;
 
     LineFramer(int maxLineLength, Sink sink) {
+        if (maxLineLength < 1) {
+            throw new IllegalArgumentException("maxLineLength must be positive: " + maxLineLength);
+        }
         this.maxLineLength = maxLineLength;
         this.sink = sink;
         this.line = newBuffer();
     }
 
-    /** Feeds bytes; calls the sink for every line they complete. */
-    void feed(byte[] b, int off, int len) throws InterruptedException {
+    /**
+     * Returns a framer with a maximum line length (bytes, without the terminator).
+     *
+     * @param maxLineLength the longest line delivered, positive
+     * @param sink receives the lines and the reports of over-long ones
+     * @return a new framer
+     * @throws IllegalArgumentException if {@code maxLineLength} is not positive
+     */
+    public static LineFramer of(int maxLineLength, Sink sink) {
+        return new LineFramer(maxLineLength, java.util.Objects.requireNonNull(sink, "sink"));
+    }
+
+    /**
+     * Feeds bytes; calls the sink for every line they complete.
+     *
+     * @param b the bytes
+     * @param off where they start
+     * @param len how many
+     * @throws InterruptedException if the sink was interrupted
+     */
+    public void feed(byte[] b, int off, int len) throws InterruptedException {
         int end = off + len;
         int start = off;
         for (int i = off; i < end; i++) {
@@ -50,8 +96,12 @@ final class LineFramer {
         append(b, start, end - start);
     }
 
-    /** The stream ended: a last line without a terminator is delivered too, so nothing is lost. */
-    void endOfStream() throws InterruptedException {
+    /**
+     * Ends the stream: a last line without a terminator is delivered too, so nothing is lost.
+     *
+     * @throws InterruptedException if the sink was interrupted
+     */
+    public void endOfStream() throws InterruptedException {
         if (length > 0 || discarding) {
             endOfLine();
         }

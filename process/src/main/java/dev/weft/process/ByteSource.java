@@ -1,5 +1,6 @@
 package dev.weft.process;
 
+import dev.weft.net.LineFramer;
 import dev.weft.runtime.Channel;
 import dev.weft.runtime.ChannelClosedException;
 import dev.weft.runtime.ReceiveChannel;
@@ -315,7 +316,7 @@ public final class ByteSource implements AutoCloseable {
                 return;
             }
         }
-        LineFramer framer = new LineFramer(maxLineLength, new LineFramer.Sink() {
+        LineFramer framer = LineFramer.of(maxLineLength, new LineFramer.Sink() {
             @Override
             public void line(String line) throws InterruptedException {
                 lines.send(line);

@@ -1,5 +1,6 @@
 package dev.weft.process;
 
+import dev.weft.net.LineFramer;
 import dev.weft.runtime.Channel;
 import dev.weft.runtime.ChannelClosedException;
 import dev.weft.runtime.Scope;
@@ -206,7 +207,7 @@ public final class Tee {
                     }
                 }
                 case LinesTarget l -> {
-                    LineFramer framer = new LineFramer(l.maxLineLength(), new LineFramer.Sink() {
+                    LineFramer framer = LineFramer.of(l.maxLineLength(), new LineFramer.Sink() {
                         @Override
                         public void line(String line) throws InterruptedException {
                             l.channel().send(line);
