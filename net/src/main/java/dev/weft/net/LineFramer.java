@@ -111,6 +111,11 @@ public final class LineFramer {
         return new byte[(int) Math.min(256L, maxLineLength + 1L)];
     }
 
+    /** How many bytes of an unterminated line are pending (0 if none; the length so far of one being discarded). */
+    long pendingBytes() {
+        return discarding ? discarded : length;
+    }
+
     /** The size of the line buffer now: never more than the limit plus one byte (for a {@code \r}). */
     int bufferCapacity() {
         return line.length;

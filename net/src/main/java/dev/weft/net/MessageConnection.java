@@ -174,7 +174,7 @@ public final class MessageConnection implements AutoCloseable {
         this.scope = Scope.open("messages " + name);
         try {
             if (stream != null) {
-                ReceiveChannel<String> lines = stream.lines();
+                ReceiveChannel<String> lines = ((StreamConnection) stream).messageLines();
                 scope.fork("reader", () -> readLines(lines));
             } else {
                 ReceiveChannel<Datagram> datagrams = Objects.requireNonNull(endpoint).datagrams();
@@ -188,7 +188,9 @@ public final class MessageConnection implements AutoCloseable {
 
     /**
      * Returns a message connection over a stream connection, with the defaults. The message connection owns the
-     * connection from now on: it reads {@link Connection#lines()} and closes the connection when it is closed.
+     * connection from now on: it reads {@link Connection#lines()} and closes the connection when it is closed. One
+     * difference from plain lines: a last line the peer did not terminate before closing is a message cut off by the
+     * disconnect, and is dropped (logged at WARN) rather than delivered.
      *
      * @param connection an open connection whose {@link Connection#input()} was not used
      * @return the message connection

@@ -37,6 +37,8 @@ final class StreamConnection implements Connection {
     private Channel<String> lines;
     private InputStream input;
     private volatile boolean closing;
+    /** Set for a message connection: a last line the peer did not terminate is a truncated message, not a line. */
+    private volatile boolean dropUnterminatedLastLine;
 
     StreamConnection(Transport transport, ConnectionSettings settings) {
         this.transport = transport;
@@ -86,6 +88,16 @@ final class StreamConnection implements Connection {
         }
     }
 
+    /**
+     * The lines for a {@link MessageConnection}: like {@link #lines()}, except that a last line without its
+     * terminator when the peer closes is dropped and logged — a message cut off by a disconnect (a value that lost
+     * digits, say) must not be taken for the message that was meant.
+     */
+    ReceiveChannel<String> messageLines() {
+        dropUnterminatedLastLine = true;
+        return lines();
+    }
+
     private void readLines(Channel<String> out) {
         LineFramer framer = new LineFramer(settings.maxLineLength(), new LineFramer.Sink() {
             @Override
@@ -111,7 +123,12 @@ final class StreamConnection implements Connection {
             while ((n = transport.read(buf, 0, buf.length)) >= 0) {
                 framer.feed(buf, 0, n);
             }
-            framer.endOfStream();
+            if (dropUnterminatedLastLine && framer.pendingBytes() > 0) {
+                LOG.warn("connection {}: the peer closed in the middle of a message; dropped its {} bytes", name,
+                        framer.pendingBytes());
+            } else {
+                framer.endOfStream();
+            }
             out.close();
         } catch (IOException e) {
             if (closing) {

@@ -12,6 +12,7 @@ import dev.weft.runtime.Scope;
 import dev.weft.runtime.testing.PinningGuard;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
@@ -83,6 +84,21 @@ final class MessageConnectionTest {
             assertThat(next(served).command()).isEqualTo("AFTER");
             // without a dispatcher, garbage is not answered
             assertThat(raw.lines().tryReceive()).isEmpty();
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource(TRANSPORTS)
+    void messages_peerClosesMidMessage_theCutOffMessageIsDropped(String transport) throws Exception {
+        try (MessageTestSupport.Peers peers = new MessageTestSupport.Peers(transport, dir)) {
+            try (Connection raw = connectRaw(peers.server())) {
+                raw.write("PAY amount=10\nPAY amount=10".getBytes(StandardCharsets.UTF_8)); // "...00" never came
+            }
+            MessageConnection served = peers.accept();
+            Message first = next(served);
+            assertThat(first.require("amount")).isEqualTo("10");
+            assertThatThrownBy(() -> served.messages().receive(Duration.ofSeconds(10)))
+                    .as("the channel ends without the cut-off message").isInstanceOf(ChannelClosedException.class);
         }
     }
 

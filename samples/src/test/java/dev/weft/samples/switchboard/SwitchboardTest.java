@@ -321,6 +321,63 @@ final class SwitchboardTest {
     }
 
     @Test
+    void clientDisconnectingMidMessage_disturbsNobody() throws Exception {
+        try (Scope scope = Scope.open("test")) {
+            Switchboard sb = started(scope, Switchboard.builder().listen(new InetSocketAddress("127.0.0.1", 0)));
+            SocketAddress address = sb.addresses().getFirst();
+            try (Client target = Client.register(address, "target", "PING")) {
+                for (int i = 0; i < 20; i++) {
+                    try (Connection half = Connection.connect(address, WAIT)) {
+                        half.write("target/PING from=half;n=".getBytes(StandardCharsets.UTF_8)); // no newline
+                    }
+                }
+                try (Client whole = Client.connect(address)) {
+                    whole.send("target/PING from=whole");
+                    assertThat(target.next().require("from")).isEqualTo("whole");
+                    assertThat(whole.services()).containsExactly("target");
+                }
+            }
+            sb.shutdown(Duration.ofSeconds(2));
+        }
+    }
+
+    @Test
+    void thousandServices_registerAndAllGetABroadcast() throws Exception {
+        int n = 1_000;
+        try (Scope scope = Scope.open("test")) {
+            Switchboard sb = started(scope, Switchboard.builder().listen(new InetSocketAddress("127.0.0.1", 0)));
+            SocketAddress address = sb.addresses().getFirst();
+            List<Client> services = new ArrayList<>();
+            try {
+                for (int i = 0; i < n; i++) {
+                    Client c = Client.connect(address);
+                    services.add(c);
+                    c.send("REGISTER service=s" + i + ";version=1");
+                }
+                for (Client c : services) {
+                    assertThat(c.next().command()).isEqualTo("HELP");
+                    assertThat(c.next().command()).isEqualTo("READY");
+                    c.send("COMMANDS list=TICK");
+                }
+                try (Client sender = Client.connect(address)) {
+                    assertThat(sender.services()).hasSize(n);
+                    for (Client c : services) {
+                        c.send("ALIVE"); // its COMMANDS was handled before this answer comes back
+                        assertThat(c.next().command()).isEqualTo("ABSOLUTELY");
+                    }
+                    sender.send("*/TICK");
+                    for (Client c : services) {
+                        assertThat(c.next().command()).isEqualTo("TICK");
+                    }
+                }
+            } finally {
+                services.forEach(Client::close);
+            }
+            sb.shutdown(Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
     void password_nonLoopbackListenerNeedsOne_andAWrongOneClosesTheConnection() throws Exception {
         assertThatThrownBy(() -> Switchboard.builder().listen(new InetSocketAddress("0.0.0.0", 0)).build())
                 .isInstanceOf(IllegalStateException.class).hasMessageContaining("set a password");
