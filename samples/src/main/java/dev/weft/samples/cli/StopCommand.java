@@ -12,6 +12,18 @@ final class StopCommand implements Subcommand {
 
     static final Duration AFTER_TERM = Duration.ofSeconds(10);
 
+    private final Duration afterTerm;
+
+    /** The command as the tool runs it: 10 s after SIGTERM. */
+    StopCommand() {
+        this(AFTER_TERM);
+    }
+
+    /** With another wait after SIGTERM (tests). */
+    StopCommand(Duration afterTerm) {
+        this.afterTerm = afterTerm;
+    }
+
     @Override
     public String name() {
         return "stop";
@@ -58,7 +70,7 @@ final class StopCommand implements Subcommand {
         }
         StopOutcome outcome;
         try {
-            outcome = Signals.stop(pid, timeout, AFTER_TERM);
+            outcome = Signals.stop(pid, timeout, afterTerm);
         } catch (IOException e) {
             throw new CommandFailedException("cannot signal process " + pid + ": " + e.getMessage(), e);
         }

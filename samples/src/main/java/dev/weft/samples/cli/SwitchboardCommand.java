@@ -20,6 +20,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -80,7 +81,8 @@ final class SwitchboardCommand implements Subcommand {
 
     @Override
     public int run(CommandLine line, PrintStream out, PrintStream err) throws Exception {
-        Switchboard.Builder builder = configure(line);
+        List<String> schemes = new ArrayList<>();
+        Switchboard.Builder builder = configure(line, schemes);
         LogFile log = null;
         Optional<String> logPath = line.value("--log-file");
         if (logPath.isPresent()) {
@@ -108,8 +110,9 @@ final class SwitchboardCommand implements Subcommand {
             } catch (IOException e) {
                 throw new CommandFailedException("cannot listen: " + e.getMessage(), e);
             }
-            for (SocketAddress a : switchboard.addresses()) {
-                out.println("switchboard listening on " + uri(a, line));
+            List<SocketAddress> bound = switchboard.addresses();
+            for (int i = 0; i < bound.size(); i++) {
+                out.println("switchboard listening on " + uri(bound.get(i), schemes.get(i)));
             }
             switchboard.signalAddress().ifPresent(a -> out.println("switchboard signals on udp://" + hostPort(a)));
             out.flush();
@@ -157,7 +160,8 @@ final class SwitchboardCommand implements Subcommand {
         }
     }
 
-    private static Switchboard.Builder configure(CommandLine line) throws Exception {
+    /** Configures the switchboard from the command line; adds each listener's scheme to {@code schemes}, in order. */
+    private static Switchboard.Builder configure(CommandLine line, List<String> schemes) throws Exception {
         Switchboard.Builder builder = Switchboard.builder();
         Optional<String> name = line.value("--name");
         try {
@@ -171,6 +175,7 @@ final class SwitchboardCommand implements Subcommand {
         boolean unix = false;
         for (String text : listens.isEmpty() ? List.of(DEFAULT_LISTEN) : listens) {
             Target target = Target.parse("--listen", text);
+            schemes.add(target.scheme());
             switch (target.scheme()) {
                 case "tcp" -> builder.listen(new InetSocketAddress(target.host(), target.port()));
                 case "unix" -> {
@@ -252,14 +257,11 @@ final class SwitchboardCommand implements Subcommand {
         return rwx.toString();
     }
 
-    private static String uri(SocketAddress address, CommandLine line) {
+    private static String uri(SocketAddress address, String scheme) {
         if (address instanceof UnixDomainSocketAddress unix) {
             return "unix:" + unix.getPath();
         }
-        InetSocketAddress inet = (InetSocketAddress) address;
-        boolean tls = line.values("--listen").stream().anyMatch(l -> l.startsWith("tls://")
-                && l.endsWith(":" + inet.getPort()));
-        return (tls ? "tls://" : "tcp://") + hostPort(inet);
+        return scheme + "://" + hostPort((InetSocketAddress) address);
     }
 
     private static String hostPort(InetSocketAddress a) {

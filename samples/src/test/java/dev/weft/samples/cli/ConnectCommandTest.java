@@ -2,6 +2,8 @@ package dev.weft.samples.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.weft.net.Message;
+import dev.weft.net.MessageConnection;
 import dev.weft.net.StreamServer;
 import dev.weft.runtime.Channel;
 import dev.weft.runtime.Scope;
@@ -65,6 +67,35 @@ final class ConnectCommandTest {
 
                 Signals.send(connect.pid(), UnixSignal.TERM);
                 assertThat(connect.awaitExit()).as(connect.stderrText()).isZero();
+            }
+            server.stop(Duration.ofMillis(200));
+        }
+    }
+
+    @Test
+    void connect_messages_answersAliveValidatesInputAndPrintsPushes() throws Exception {
+        Channel<String> got = Channel.unbounded();
+        try (Scope scope = Scope.open("test")) {
+            StreamServer server = StreamServer.builder(new InetSocketAddress("::1", 0)).start(scope, c -> {
+                try (MessageConnection m = MessageConnection.over(c)) {
+                    Message alive = m.call(Message.builder("ALIVE").build(), Duration.ofSeconds(20));
+                    got.send("answer " + alive.command());
+                    m.send(Message.builder("PUSH").parameter("x", 1).build());
+                    for (Message in : m.messages()) {
+                        got.send("received " + in.toText());
+                    }
+                }
+            });
+            try (CliProcess connect = CliProcess.start(dir, "connect", "--messages", "[::1]:" + server.port())) {
+                assertThat(got.receive(WAIT)).hasValue("answer ABSOLUTELY");
+                connect.awaitLine(l -> l.equals("PUSH x=1"), "the pushed message");
+                OutputStream stdin = connect.stdin();
+                stdin.write("not ; a message\nHELLO a=1\n".getBytes(StandardCharsets.UTF_8));
+                stdin.flush();
+                assertThat(got.receive(WAIT)).hasValue("received HELLO a=1");
+                Signals.send(connect.pid(), UnixSignal.INT);
+                assertThat(connect.awaitExit()).isZero();
+                assertThat(connect.stderrText()).contains("not sent, not a message");
             }
             server.stop(Duration.ofMillis(200));
         }

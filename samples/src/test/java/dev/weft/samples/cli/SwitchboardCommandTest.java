@@ -132,6 +132,38 @@ final class SwitchboardCommandTest {
     }
 
     @Test
+    void switchboard_tlsListener_answersWeftSendOverTls() throws Exception {
+        TestPem pem = TestPem.create(dir);
+        try (CliProcess sb = CliProcess.start(dir, "switchboard", "--listen", "tls://127.0.0.1:0", "--no-signal",
+                "--cert", pem.certificate().toString(), "--key", pem.key().toString())) {
+            InetSocketAddress tls = address(sb.awaitLine(l -> l.startsWith("switchboard listening on tls://"), "tls"));
+            CliRun help = CliRun.child(dir, "send", "--host", "tls://127.0.0.1:" + tls.getPort(), "--ca",
+                    pem.certificate().toString(), "--reply", "HELP");
+            assertThat(help.status()).as(help.err()).isZero();
+            assertThat(help.out()).startsWith("COMMANDS list=");
+            CliRun untrusted = CliRun.child(dir, "send", "--host", "tls://127.0.0.1:" + tls.getPort(), "--reply",
+                    "HELP");
+            assertThat(untrusted.status()).isEqualTo(1);
+            assertThat(untrusted.err()).contains("certificate is not trusted");
+            Signals.send(sb.pid(), UnixSignal.INT);
+            assertThat(sb.awaitExit()).as(sb.stderrText()).isZero();
+        }
+    }
+
+    @Test
+    void switchboard_secondTermDuringShutdown_forcesTheExit() throws Exception {
+        try (CliProcess sb = CliProcess.start(dir, "switchboard", "--listen", "tcp://127.0.0.1:0", "--no-signal")) {
+            InetSocketAddress tcp = address(sb.awaitLine(l -> l.startsWith("switchboard listening on"), "listen"));
+            try (Service stubborn = Service.register(tcp, "stubborn", "PING")) {
+                Signals.send(sb.pid(), UnixSignal.TERM);
+                assertThat(stubborn.next().command()).isEqualTo("QUITTING"); // it does not leave: shutdown waits
+                Signals.send(sb.pid(), UnixSignal.TERM);
+                assertThat(sb.awaitExit()).isEqualTo(137);
+            }
+        }
+    }
+
+    @Test
     void usageErrors_exitTwo() throws Exception {
         CliRun noPassword = CliRun.inProcess(Weft.standard(), "switchboard", "--listen", "tcp://0.0.0.0:0");
         assertThat(noPassword.status()).isEqualTo(2);
