@@ -432,6 +432,7 @@ public final class Command {
             }
             ExitStatus status = p.await();
             check(p, status);
+            p.awaitOutput(Duration.ofSeconds(2)); // the stderr reader may still be taking the last lines
             return new Output(status, new String(bytes, StandardCharsets.UTF_8), p.stderrTail());
         }
     }
