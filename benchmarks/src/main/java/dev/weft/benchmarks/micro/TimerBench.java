@@ -22,7 +22,10 @@ import org.openjdk.jmh.annotations.TearDown;
  *       needed). weft is measured twice: its timer wheel directly ({@code weft}) and a public
  *       {@link Timers#resettable} created and closed ({@code weft resettable}).
  *   <li>{@code rearm}: the idle-timeout pattern, push a 10 s timeout back after every unit of activity. weft:
- *       {@link ResettableTimer#reset()}; the peers: cancel the pending action and schedule a new one.
+ *       {@link ResettableTimer#reset()}; the peers: cancel the pending action and schedule a new one; and
+ *       {@code ScheduledThreadPoolExecutor lazy}, the hand-rolled form of weft's own trick (move a deadline field;
+ *       the scheduled check re-schedules itself until the deadline has passed), to separate the pattern from the
+ *       data structure.
  * </ul>
  * Lateness of a million timers due at once is measured outside JMH by {@link TimerLateness}.
  */
@@ -59,21 +62,39 @@ public class TimerBench {
     @State(Scope.Thread)
     public static class Rearm {
         /** Who schedules. */
-        @Param({"weft", "ScheduledThreadPoolExecutor", "ForkJoinPool", "HashedWheelTimer"})
+        @Param({"weft", "ScheduledThreadPoolExecutor", "ForkJoinPool", "HashedWheelTimer",
+                "ScheduledThreadPoolExecutor lazy"})
         public String impl;
 
         Schedulers timers;
         ResettableTimer weft;
         Object pending;
+        /** The lazy variant's current deadline; its scheduled check re-schedules itself until it has passed. */
+        volatile long deadline;
+        /** The lazy variant's pending check (written by the timer thread when it re-schedules). */
+        volatile Object lazyPending;
+        boolean lazy;
 
         /** Starts the timer and arms the timeout. */
         @Setup
         public void setUp() {
             if (impl.equals(Schedulers.WEFT)) {
                 weft = Timers.resettable(Duration.ofSeconds(10));
+            } else if (impl.endsWith(" lazy")) {
+                lazy = true;
+                timers = Schedulers.create(Schedulers.STPE);
+                deadline = System.nanoTime() + TEN_SECONDS;
+                lazyPending = timers.schedule(TEN_SECONDS, this::check);
             } else {
                 timers = Schedulers.create(impl);
                 pending = timers.schedule(TEN_SECONDS, NOTHING);
+            }
+        }
+
+        private void check() {
+            long left = deadline - System.nanoTime();
+            if (left > 0) {
+                lazyPending = timers.schedule(left, this::check);
             }
         }
 
@@ -83,7 +104,7 @@ public class TimerBench {
             if (weft != null) {
                 weft.close();
             } else {
-                timers.cancel(pending);
+                timers.cancel(lazy ? lazyPending : pending);
                 timers.close();
             }
         }
@@ -105,6 +126,8 @@ public class TimerBench {
     public void rearm(Rearm s) {
         if (s.weft != null) {
             s.weft.reset();
+        } else if (s.lazy) {
+            s.deadline = System.nanoTime() + TEN_SECONDS;
         } else {
             s.timers.cancel(s.pending);
             s.pending = s.timers.schedule(TEN_SECONDS, NOTHING);
