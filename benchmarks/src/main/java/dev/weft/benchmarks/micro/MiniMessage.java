@@ -137,8 +137,8 @@ record MiniMessage(String fromServer, String fromService, String server, String 
 
     /**
      * The test message of about {@code size} characters (ASCII, so as many UTF-8 bytes), in weft's canonical text
-     * form: a sender, a destination, a command and parameters, every fourth value (the second in the smallest) quoted with a {@code ;} and an
-     * escaped quote inside.
+     * form: a sender, a destination, a command and parameters, every fourth value (the second in the smallest)
+     * quoted with a {@code ;} and an escaped quote inside.
      */
     static String sample(int size) {
         if (size < 32) {
