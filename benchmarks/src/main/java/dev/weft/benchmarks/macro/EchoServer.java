@@ -32,7 +32,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.Executors;
 
 /**
- * A benchmark server process: {@code EchoServer <kind>} binds 127.0.0.1 on an ephemeral port, prints
+ * A benchmark server process: {@code EchoServer <kind> [port]} binds 127.0.0.1 on an ephemeral port (or, for the
+ * weft kinds, the given one: the reconnect benchmark restarts a server on the same port), prints
  * {@code PORT <n>} on stdout and serves until killed. Kinds ({@link ServerKind}): weft's {@link StreamServer} (line
  * echo), a NIO selector loop, Netty epoll with one event loop, raw virtual threads on {@link Socket}, a platform
  * thread per connection, and the message protocol echo in weft ({@link Dispatcher}) and in Netty (the same
@@ -58,16 +59,17 @@ public final class EchoServer {
      * @throws Exception if the server cannot start
      */
     public static void main(String[] args) throws Exception {
-        if (args.length != 1) {
-            System.err.println("usage: EchoServer <" + ServerKind.names() + ">");
+        if (args.length != 1 && args.length != 2) {
+            System.err.println("usage: EchoServer <" + ServerKind.names() + "> [port (weft kinds; default 0)]");
             System.exit(2);
         }
         ServerKind kind = ServerKind.of(args[0]);
+        int port = args.length == 2 ? Integer.parseInt(args[1]) : 0;
         PrintStream out = System.out;
         Runnable control = () -> control(out);
         switch (kind) {
-            case WEFT -> weft(false, control);
-            case WEFT_MESSAGE -> weft(true, control);
+            case WEFT -> weft(false, port, control);
+            case WEFT_MESSAGE -> weft(true, port, control);
             case NIO -> {
                 ServerSocketChannel server = NioEchoServer.bind("127.0.0.1");
                 NioEchoServer.run(server, () -> ready(server.socket().getLocalPort(), control));
@@ -105,12 +107,12 @@ public final class EchoServer {
         Runtime.getRuntime().halt(0);
     }
 
-    private static void weft(boolean messages, Runnable control) throws Exception {
+    private static void weft(boolean messages, int port, Runnable control) throws Exception {
         Dispatcher dispatcher = Dispatcher.builder()
                 .on(ECHO, (m, ctx) -> ctx.reply(m.replyTo(ECHOED).parameter("data", m.require("data"))))
                 .build();
         try (Scope scope = Scope.open("echo")) {
-            StreamServer server = StreamServer.builder(new InetSocketAddress("127.0.0.1", 0))
+            StreamServer server = StreamServer.builder(new InetSocketAddress("127.0.0.1", port))
                     .backlog(4096)
                     .maxConnections(20_000)
                     .start(scope, connection -> {

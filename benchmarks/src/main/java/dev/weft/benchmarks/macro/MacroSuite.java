@@ -45,15 +45,21 @@ public final class MacroSuite {
 
     /** The sizes and durations of one mode. */
     record Mode(String name, List<Integer> echoConnections, List<Integer> messageConnections, int idleConnections,
-            long warmupMs, long measureMs, int repetitions) {
+            long warmupMs, long measureMs, int repetitions, List<Integer> reconnectConnections,
+            List<Integer> restartDelaysMs, int reconnectRepetitions, int fileLatencySamples, int burstFiles) {
     }
 
-    static final Mode SMOKE = new Mode("smoke", List.of(4), List.of(4), 20, 200, 200, 1);
-    static final Mode QUICK = new Mode("quick", List.of(100, 1000), List.of(100), 2000, 1000, 2000, 2);
-    static final Mode FULL = new Mode("full", List.of(100, 1000, 9000), List.of(100, 1000), 9000, 5000, 10000, 5);
+    static final Mode SMOKE = new Mode("smoke", List.of(4), List.of(4), 20, 200, 200, 1, List.of(3), List.of(0), 1,
+            20, 100);
+    static final Mode QUICK = new Mode("quick", List.of(100, 1000), List.of(100), 2000, 1000, 1500, 2,
+            List.of(100, 1000), List.of(0, 100, 1000), 1, 300, 10_000);
+    static final Mode FULL = new Mode("full", List.of(100, 1000, 9000), List.of(100, 1000), 9000, 5000, 10000, 5,
+            List.of(100, 1000), List.of(0, 100, 1000), 3, 2000, 10_000);
+    /** Every scenario, in the order they run. */
+    static final List<String> SCENARIOS = List.of("echo", "message", "idle", "reconnect", "files");
 
     private final Mode mode;
-    private final String java = ProcessHandle.current().info().command().orElse("java");
+    private final String javaLauncher = ProcessHandle.current().info().command().orElse("java");
     private final String classPath = System.getProperty("java.class.path");
     private final boolean taskset = Files.isExecutable(Path.of("/usr/bin/taskset"))
             || Files.isExecutable(Path.of("/bin/taskset"));
@@ -77,20 +83,28 @@ public final class MacroSuite {
     static Path run(String[] args) throws Exception {
         Mode mode = QUICK;
         Path out = Path.of("macro.csv");
-        Set<String> only = Set.of("echo", "message", "idle");
+        Set<String> only = Set.copyOf(SCENARIOS);
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--quick" -> mode = QUICK;
                 case "--full" -> mode = FULL;
                 case "--smoke" -> mode = SMOKE;
                 case "--out" -> out = Path.of(args[++i]);
-                case "--only" -> only = Set.of(args[++i].split(","));
+                case "--only" -> {
+                    only = Set.of(args[++i].split(","));
+                    for (String o : only) {
+                        if (!SCENARIOS.contains(o)) {
+                            throw new IllegalArgumentException("unknown scenario in --only: " + o + " (known: "
+                                    + String.join(",", SCENARIOS) + ")");
+                        }
+                    }
+                }
                 default -> throw new IllegalArgumentException("unknown argument: " + args[i]
-                        + " (usage: --quick|--full|--smoke --out FILE [--only echo,message,idle])");
+                        + " (usage: --quick|--full|--smoke --out FILE [--only " + String.join(",", SCENARIOS) + "])");
             }
         }
         MacroSuite suite = new MacroSuite(mode);
-        log("macro suite, mode " + mode.name() + ", taskset " + suite.taskset + ", java " + suite.java);
+        log("macro suite, mode " + mode.name() + ", taskset " + suite.taskset + ", java " + suite.javaLauncher);
         if (only.contains("echo")) {
             for (int n : mode.echoConnections()) {
                 suite.echo("echo " + n + " connections", ECHO_SERVERS, "echo", n, ServerKind.NIO.variant);
@@ -105,6 +119,16 @@ public final class MacroSuite {
         if (only.contains("idle")) {
             suite.idle(ECHO_SERVERS, mode.idleConnections());
         }
+        if (only.contains("reconnect")) {
+            for (int n : mode.reconnectConnections()) {
+                for (int delay : mode.restartDelaysMs()) {
+                    suite.reconnect(n, delay);
+                }
+            }
+        }
+        if (only.contains("files")) {
+            suite.files();
+        }
         suite.results.write(out);
         log("wrote " + out);
         return out;
@@ -115,7 +139,7 @@ public final class MacroSuite {
         List<Server> servers = new ArrayList<>();
         try {
             for (ServerKind k : kinds) {
-                servers.add(Server.start(this, k));
+                servers.add(Server.start(this, k, 0));
             }
             for (int rep = 0; rep < mode.repetitions(); rep++) {
                 for (Server s : servers) {
@@ -151,7 +175,7 @@ public final class MacroSuite {
         int reps = Math.max(1, mode.repetitions() / 2);
         for (int rep = 0; rep < reps; rep++) {
             for (ServerKind k : kinds) {
-                try (Server s = Server.start(this, k)) {
+                try (Server s = Server.start(this, k, 0)) {
                     s.heapAfterGc(); // the first full GC after start-up shrinks the heap; measure after it
                     long heap0 = s.heapAfterGc();
                     long rss0 = rss(s.process.pid());
@@ -183,6 +207,91 @@ public final class MacroSuite {
         }
     }
 
+    private void reconnect(int connections, int restartDelayMs) throws Exception {
+        String group = "reconnect " + connections + " connections, restart after " + restartDelayMs + " ms";
+        for (int rep = 0; rep < mode.reconnectRepetitions(); rep++) {
+            for (String policy : List.of("weft", "grpc", "lettuce")) {
+                String variant = switch (policy) {
+                    case "weft" -> "weft defaults";
+                    case "grpc" -> "grpc backoff";
+                    default -> "lettuce backoff";
+                };
+                Server server = Server.start(this, ServerKind.WEFT, 0);
+                int port = server.port;
+                Process client = new ProcessBuilder(command(1, SERVER_FLAGS, ReconnectBench.class, policy,
+                        Integer.toString(port), Integer.toString(connections)))
+                        .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                Server restarted = null;
+                try (BufferedReader r = reader(client);
+                        Writer w = new java.io.OutputStreamWriter(client.getOutputStream(), StandardCharsets.UTF_8)) {
+                    expect(r, "READY", "reconnect client " + policy);
+                    server.close(); // SIGKILL: the kernel resets every connection at once
+                    if (restartDelayMs > 0) {
+                        Thread.sleep(restartDelayMs); // the outage being measured, not a wait for something
+                    }
+                    restarted = Server.start(this, ServerKind.WEFT, port);
+                    w.write("up\n");
+                    w.flush();
+                    String line = r.readLine();
+                    if (line == null || !line.startsWith("DONE ")) {
+                        throw new IOException("reconnect client " + policy + " failed: " + line);
+                    }
+                    double ms = Double.parseDouble(line.substring(5).trim());
+                    results.add(group, variant, "time to all READY", "ms", "lower", ms, "grpc backoff");
+                    log(String.format(Locale.ROOT, "%s rep %d %-16s %.1f ms", group, rep + 1, variant, ms));
+                } finally {
+                    if (!client.waitFor(30, TimeUnit.SECONDS)) {
+                        client.destroyForcibly();
+                    }
+                    if (restarted != null) {
+                        restarted.close();
+                    }
+                    server.close();
+                }
+            }
+        }
+    }
+
+    private void files() throws Exception {
+        String group = "file events";
+        for (int rep = 0; rep < mode.repetitions(); rep++) {
+            for (String v : List.of("weft", "jdk")) {
+                String variant = v.equals("weft") ? "weft-inotify" : "jdk-watchservice";
+                Path dir = Files.createTempDirectory("weft-bench-files");
+                try {
+                    String line = runDriver(command(0, SERVER_FLAGS, FileEventsBench.class, v, dir.toString(),
+                            Integer.toString(mode.fileLatencySamples()), Integer.toString(mode.burstFiles())));
+                    String[] f = line.split(" ");
+                    String base = "jdk-watchservice";
+                    results.add(group, variant, "p50 latency", "us", "lower", Double.parseDouble(f[1]), base);
+                    results.add(group, variant, "p99 latency", "us", "lower", Double.parseDouble(f[2]), base);
+                    results.add(group, variant, "burst " + mode.burstFiles() + " files", "events/s", "higher",
+                            Double.parseDouble(f[3]), base);
+                    results.add(group, variant, "events lost", "events", "lower", Double.parseDouble(f[4]), base);
+                    log(String.format(Locale.ROOT, "files rep %d %-16s p50 %s p99 %s us, burst %.0f events/s, lost %s,"
+                            + " overflows %s", rep + 1, variant, f[1], f[2], Double.parseDouble(f[3]), f[4], f[5]));
+                } finally {
+                    deleteTree(dir);
+                }
+            }
+        }
+    }
+
+    private static void deleteTree(Path dir) throws IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    private static void expect(BufferedReader r, String expected, String who) throws IOException {
+        String line = r.readLine();
+        if (!expected.equals(line)) {
+            throw new IOException(who + ": expected " + expected + ", got " + line);
+        }
+    }
+
     private String runDriver(List<String> cmd) throws Exception {
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT).start();
         p.getOutputStream().close();
@@ -207,7 +316,7 @@ public final class MacroSuite {
         if (taskset) {
             cmd.addAll(List.of("taskset", "-c", Integer.toString(cpu)));
         }
-        cmd.add(java);
+        cmd.add(javaLauncher);
         cmd.addAll(flags);
         cmd.addAll(List.of("-cp", classPath, main.getName()));
         cmd.addAll(List.of(args));
@@ -248,8 +357,9 @@ public final class MacroSuite {
             this.control = new java.io.OutputStreamWriter(process.getOutputStream(), StandardCharsets.UTF_8);
         }
 
-        static Server start(MacroSuite suite, ServerKind kind) throws IOException {
-            Process p = new ProcessBuilder(suite.command(0, SERVER_FLAGS, EchoServer.class, kind.variant))
+        static Server start(MacroSuite suite, ServerKind kind, int port) throws IOException {
+            Process p = new ProcessBuilder(suite.command(0, SERVER_FLAGS, EchoServer.class, kind.variant,
+                    Integer.toString(port)))
                     .redirectError(ProcessBuilder.Redirect.INHERIT).start();
             BufferedReader r = reader(p);
             String line = r.readLine();
