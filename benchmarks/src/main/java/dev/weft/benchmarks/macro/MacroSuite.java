@@ -208,7 +208,7 @@ public final class MacroSuite {
     }
 
     private void reconnect(int connections, int restartDelayMs) throws Exception {
-        String group = "reconnect " + connections + " connections, restart after " + restartDelayMs + " ms";
+        String group = "reconnect " + connections + " connections restart after " + restartDelayMs + " ms";
         for (int rep = 0; rep < mode.reconnectRepetitions(); rep++) {
             for (String policy : List.of("weft", "grpc", "lettuce")) {
                 String variant = switch (policy) {
@@ -403,6 +403,11 @@ public final class MacroSuite {
 
         void add(String group, String variant, String metric, String unit, String better, double value,
                 String baseline) {
+            for (String field : List.of(group, variant, metric, unit, baseline)) {
+                if (field.contains(",") || field.contains("\n")) {
+                    throw new IllegalArgumentException("a CSV field must not contain a comma or newline: " + field);
+                }
+            }
             series.computeIfAbsent(new Key(group, variant, metric),
                     k -> new Series(unit, better, baseline, new ArrayList<>())).values().add(value);
         }
