@@ -148,9 +148,7 @@ public final class EchoServer {
                         while ((line = in.readLine()) != null) {
                             w.write(line);
                             w.write('\n');
-                            if (!in.ready()) {
-                                w.flush();
-                            }
+                            w.flush(); // (flushing only when !in.ready() would hang on a partial next line)
                         }
                     } catch (IOException e) {
                         // peer gone
