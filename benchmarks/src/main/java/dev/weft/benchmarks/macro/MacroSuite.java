@@ -111,7 +111,9 @@ public final class MacroSuite {
             }
         }
         MacroSuite suite = new MacroSuite(mode);
-        log("macro suite, mode " + mode.name() + ", taskset " + suite.taskset + ", java " + suite.javaLauncher);
+        log("macro suite, mode " + mode.name() + ", taskset " + suite.taskset + ", java " + suite.javaLauncher
+                + ", " + Runtime.getRuntime().availableProcessors() + " CPUs, load average " + loadAverage()
+                + " (the protocol wants < 0.5)");
         if (only.contains("echo")) {
             for (int n : mode.echoConnections()) {
                 suite.echo("echo " + n + " connections", ECHO_SERVERS, "echo", n, ServerKind.NIO.variant);
@@ -342,6 +344,14 @@ public final class MacroSuite {
             }
         }
         throw new IOException("no VmRSS in /proc/" + pid + "/status");
+    }
+
+    private static String loadAverage() {
+        try {
+            return Files.readString(Path.of("/proc/loadavg")).strip();
+        } catch (IOException e) {
+            return "unknown (" + e.getMessage() + ")";
+        }
     }
 
     static void log(String s) {
