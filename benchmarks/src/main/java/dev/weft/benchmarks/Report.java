@@ -103,6 +103,26 @@ public final class Report {
         return List.copyOf(out.values());
     }
 
+    /** Below this, a median is taken as zero (allocation rates of a few bytes per thousand operations). */
+    static final double ZERO = 0.01;
+
+    /** The ratio as the report shows it; medians that are both about zero have no meaningful ratio. */
+    static String ratioText(Comparison c) {
+        double w = Math.abs(c.weft().median());
+        double b = Math.abs(c.baseline().median());
+        if (w < ZERO && b < ZERO) {
+            return "both ≈ 0";
+        }
+        if (!c.weft().higherIsBetter() && w < ZERO) {
+            return "weft ≈ 0";
+        }
+        if (c.weft().higherIsBetter() && b < ZERO) {
+            return "baseline ≈ 0";
+        }
+        double r = c.ratio();
+        return String.format(Locale.ROOT, "%.2f", r) + (r < 0.8 ? " ⚠" : "");
+    }
+
     static String number(double v) {
         if (Double.isNaN(v)) {
             return "n/a";
@@ -133,12 +153,10 @@ public final class Report {
                 .append("⚠ marks weft losing by more than 20 %.\n\n");
         md.append("| group | metric | weft | baseline | baseline's | ratio |\n|---|---|---|---|---|---|\n");
         for (Comparison c : compare(rows)) {
-            double r = c.ratio();
             md.append("| ").append(c.group()).append(" | ").append(c.metric()).append(" (").append(c.unit())
                     .append(c.weft().higherIsBetter() ? ", higher is better" : ", lower is better").append(") | ")
                     .append(number(c.weft().median())).append(" | ").append(c.baseline().variant()).append(" | ")
-                    .append(number(c.baseline().median())).append(" | ")
-                    .append(String.format(Locale.ROOT, "%.2f", r)).append(r < 0.8 ? " ⚠" : "").append(" |\n");
+                    .append(number(c.baseline().median())).append(" | ").append(ratioText(c)).append(" |\n");
         }
         md.append("\n## Every group\n");
         Map<String, List<Row>> groups = new LinkedHashMap<>();
@@ -153,8 +171,8 @@ public final class Report {
             for (Row r : g.getValue()) {
                 Optional<Row> base = g.getValue().stream().filter(b -> b.metric().equals(r.metric())
                         && b.variant().equals(r.baseline())).findFirst();
-                String vs = base.map(b -> String.format(Locale.ROOT, "%.2f",
-                        new Comparison(r.group(), r.metric(), r.unit(), r, b).ratio())).orElse("");
+                String vs = base.map(b -> ratioText(new Comparison(r.group(), r.metric(), r.unit(), r, b))
+                        .replace(" ⚠", "")).orElse("");
                 md.append("| ").append(r.variant()).append(" | ").append(r.metric()).append(" | ").append(r.unit())
                         .append(" | ").append(number(r.median())).append(" | ").append(number(r.min())).append(" | ")
                         .append(number(r.max())).append(" | ").append(r.samples()).append(" | ").append(vs)

@@ -38,6 +38,20 @@ final class ReportTest {
     }
 
     @Test
+    void ratios_ofMediansAboutZero_areNotShownAsNumbers() throws Exception {
+        List<Report.Row> rows = Report.read(csv(
+                "rearm,weft,alloc per op,B/op,lower,0.0004,0,0.001,3,stpe",
+                "rearm,stpe,alloc per op,B/op,lower,96.5,96,97,3,stpe",
+                "select,weft,alloc per op,B/op,lower,0.0006,0,0.001,3,poll",
+                "select,poll,alloc per op,B/op,lower,0.0002,0,0.001,3,poll",
+                "files,weft,events lost,events,lower,0,0,0,3,jdk",
+                "files,jdk,events lost,events,lower,0,0,0,3,jdk"));
+        String md = Report.render(rows, "env", "quick", "run");
+        assertThat(md).contains("| stpe | 96.5 | weft ≈ 0 |").contains("| poll | 0.000200 | both ≈ 0 |")
+                .contains("| jdk | 0.00 | both ≈ 0 |");
+    }
+
+    @Test
     void malformedFiles_areRejectedNamingFileAndLine() throws Exception {
         Path noHeader = dir.resolve("bad.csv");
         Files.writeString(noHeader, "x,y\n");
