@@ -273,6 +273,9 @@ public final class MessageConnection implements AutoCloseable {
     public void send(Message message) throws IOException, InterruptedException {
         Objects.requireNonNull(message, "message");
         if (stream != null) {
+            // recorded before the write: a write interrupted after its bytes left (the JDK then closes the socket
+            // and throws) was still sent, and the peer may already have answered
+            recordSent(message);
             stream.send(message.toText());
         } else {
             if (peer == null) {
@@ -280,8 +283,8 @@ public final class MessageConnection implements AutoCloseable {
                         + " to: set one with MessageConnection.builder(endpoint).peer(...), or use send(message, to)");
             }
             sendDatagram(message, peer);
+            recordSent(message);
         }
-        recordSent(message);
     }
 
     /**
