@@ -293,6 +293,20 @@ final class TimersTest {
         return ticker;
     }
 
+    /**
+     * After {@link #slowConsumer}: nothing for {@code quiet}, then a tick at {@code next} seconds and one a period
+     * later; the missed count stays at 4.
+     */
+    private static void assertResumes(VirtualClock clock, Ticker ticker, Duration quiet, double next) {
+        clock.advance(quiet);
+        assertThat(ticker.tryReceive()).isEmpty();
+        clock.advance(secs(0.01));
+        assertThat(drain(ticker)).containsExactly(at(secs(next)));
+        clock.advance(secs(1));
+        assertThat(drain(ticker)).containsExactly(at(secs(next + 1)));
+        assertThat(ticker.missedTicks()).isEqualTo(4);
+    }
+
     @Test
     void ticker_burst_deliversLateTicksBackToBackThenKeepsTheGrid() throws Exception {
         VirtualClock clock = VirtualClock.create();
@@ -300,13 +314,7 @@ final class TimersTest {
         Ticker ticker = slowConsumer(clock, MissedTickPolicy.BURST, late);
         assertThat(late).containsExactly(at(secs(1)), at(secs(2)), at(secs(3)), at(secs(4)), at(secs(5)));
         assertThat(ticker.missedTicks()).isEqualTo(4);
-        clock.advance(secs(0.49));
-        assertThat(ticker.tryReceive()).isEmpty();
-        clock.advance(secs(0.01));
-        assertThat(drain(ticker)).containsExactly(at(secs(6)));
-        clock.advance(secs(1));
-        assertThat(drain(ticker)).containsExactly(at(secs(7)));
-        assertThat(ticker.missedTicks()).isEqualTo(4);
+        assertResumes(clock, ticker, secs(0.49), 6);
     }
 
     @Test
@@ -330,13 +338,7 @@ final class TimersTest {
         Ticker ticker = slowConsumer(clock, MissedTickPolicy.DELAY, late);
         assertThat(late).containsExactly(at(secs(1)));
         assertThat(ticker.missedTicks()).as("ticks due at 2, 3, 4 and 5 s were dropped").isEqualTo(4);
-        clock.advance(secs(0.99)); // 6.49 s: the old grid's 6 s tick does not come
-        assertThat(ticker.tryReceive()).isEmpty();
-        clock.advance(secs(0.01));
-        assertThat(drain(ticker)).containsExactly(at(secs(6.5)));
-        clock.advance(secs(1));
-        assertThat(drain(ticker)).containsExactly(at(secs(7.5)));
-        assertThat(ticker.missedTicks()).isEqualTo(4);
+        assertResumes(clock, ticker, secs(0.99), 6.5); // at 6.49 s the old grid's 6 s tick does not come
     }
 
     @Test
@@ -346,13 +348,7 @@ final class TimersTest {
         Ticker ticker = slowConsumer(clock, MissedTickPolicy.SKIP, late);
         assertThat(late).containsExactly(at(secs(1)));
         assertThat(ticker.missedTicks()).isEqualTo(4);
-        clock.advance(secs(0.49));
-        assertThat(ticker.tryReceive()).isEmpty();
-        clock.advance(secs(0.01));
-        assertThat(drain(ticker)).containsExactly(at(secs(6)));
-        clock.advance(secs(1));
-        assertThat(drain(ticker)).containsExactly(at(secs(7)));
-        assertThat(ticker.missedTicks()).isEqualTo(4);
+        assertResumes(clock, ticker, secs(0.49), 6);
     }
 
     @Test
