@@ -36,19 +36,22 @@ final class TimerWheel {
      * Why a wheel and not a heap: the JDK's timers are heaps (ScheduledThreadPoolExecutor a binary heap, JDK 25's
      * ForkJoinPool.schedule DelayScheduler a 4-ary heap), so insert and remove cost O(log n) sifts over a million
      * entries that miss the cache, and a cancelled entry stays or costs a sift. Here schedule and cancel are O(1), an
-     * expired slot is one list splice, and the 1M-timer cost is one 48-byte node per timer.
+     * expired slot is one list splice, and the 1M-timer cost is one 56-byte node per timer.
      *
      * Concurrency: the slots are touched only by the wheel thread. Other threads publish through two intrusive
      * Treiber stacks (no allocation beyond the node): new timers (inbox) and cancelled timers that are already in the
      * wheel (cancelled). The wheel thread takes each stack whole with getAndSet. A timer's fate is one CAS on its
      * state (INBOX -> WHEEL when the wheel thread takes it, then WHEEL -> FIRED or any -> CANCELLED), so cancel()
-     * returns true exactly when the action will not run. Cancelling drops the action at once; the 48-byte node is
+     * returns true exactly when the action will not run. Cancelling drops the action at once; the node is
      * unlinked at the wheel thread's next drain, and a canceller that sees CANCEL_WAKE_THRESHOLD nodes waiting wakes
      * the thread, so cancelled timers cannot pile up for their full delay.
      *
      * Sleeping: the wheel thread parks until the start of the next occupied slot (never per tick) and publishes that
      * time in sleepingUntil. schedule() pushes, then reads sleepingUntil; the thread writes sleepingUntil, then
-     * re-reads the stacks before parking; so an earlier deadline is either seen by the thread or unparks it.
+     * re-reads the stacks before parking; so an earlier deadline is either seen by the thread or unparks it. Each
+     * inbox node carries the earliest deadline below it, so the thread parks over an inbox whose timers are all due
+     * after it wakes anyway, and a scheduler unparks it only for an earlier deadline or INBOX_WAKE_THRESHOLD waiting
+     * nodes. An empty wheel is not a reason to park without a timeout at once: see LINGER_NANOS.
      *
      * Never early: a deadline is rounded up to a tick and the clock down, so a tick's slot is processed only when
      * System.nanoTime() has passed every deadline in it. Deadlines compare as plain longs, as Deadlines makes them
@@ -67,6 +70,17 @@ final class TimerWheel {
 
     /** Cancelled nodes waiting to be unlinked after which a canceller wakes the wheel thread. */
     static final int CANCEL_WAKE_THRESHOLD = 4096;
+
+    /** New timers waiting in the inbox after which a scheduler wakes the wheel thread, whatever their deadlines. */
+    static final int INBOX_WAKE_THRESHOLD = 4096;
+
+    /**
+     * How long the wheel thread parks when the wheel has become empty, before it parks without a timeout if nothing
+     * new came meanwhile. Without it every schedule into an empty wheel would unpark the thread (a futex wake per
+     * request timeout that is cancelled before it is due: the timeout that is scheduled next finds the wheel empty
+     * again); with it such schedules wait in the inbox, and an idle process still ends with no periodic wake-up.
+     */
+    static final long LINGER_NANOS = 1_000_000_000L;
 
     /** sleepingUntil while the wheel thread runs: no deadline is earlier, so nobody unparks it. */
     private static final long AWAKE = Long.MIN_VALUE;
@@ -155,9 +169,13 @@ final class TimerWheel {
         do {
             head = inbox;
             timer.link = head;
+            timer.depth = head == null ? 1 : head.depth + 1;
+            timer.inboxEarliest = head == null ? deadlineNanos : Math.min(deadlineNanos, head.inboxEarliest);
         } while (!INBOX.compareAndSet(this, head, timer));
+        // the wheel thread publishes sleepingUntil before it looks at the inbox (sleep): either it sees this timer
+        // there, or this sees the deadline it parks until
         long until = sleepingUntil;
-        if (deadlineNanos < until) {
+        if (deadlineNanos < until || timer.depth >= INBOX_WAKE_THRESHOLD) {
             wake(until);
         }
         return timer;
@@ -230,19 +248,28 @@ final class TimerWheel {
     }
 
     private void run() {
+        boolean lingered = false;
         while (!shutdown) {
-            drainInbox();
+            boolean took = drainInbox();
             drainCancelled();
             wheel.advance(wheel.tickAt(System.nanoTime()));
             fireExpired();
             Thread.interrupted(); // an action's stray interrupt must not turn park() into a spin
-            sleep(wheel.nextExpiration());
+            long until = wheel.nanosAt(wheel.nextExpiration());
+            if (until == IDLE && (took || !lingered)) {
+                until = System.nanoTime() + LINGER_NANOS; // empty: linger before an untimed park (see LINGER_NANOS)
+                lingered = true;
+            } else {
+                lingered = false;
+            }
+            sleep(until);
         }
     }
 
-    /** Moves newly scheduled timers into the wheel, oldest first. */
-    private void drainInbox() {
+    /** Moves newly scheduled timers into the wheel, oldest first; true if the inbox held any. */
+    private boolean drainInbox() {
         Timer t = (Timer) INBOX.getAndSet(this, (Timer) null);
+        boolean took = t != null;
         Timer oldest = null;
         while (t != null) {
             Timer next = t.link;
@@ -258,6 +285,7 @@ final class TimerWheel {
             }
             t = next;
         }
+        return took;
     }
 
     private void drainCancelled() {
@@ -284,12 +312,16 @@ final class TimerWheel {
         }
     }
 
-    /** Parks until the given tick, a new earlier deadline, a backlog of cancelled nodes, or shutdown. */
-    private void sleep(long tick) {
-        long until = wheel.nanosAt(tick);
+    /**
+     * Parks until {@code until} (System.nanoTime; {@link #IDLE} for no timeout), a new earlier deadline, a backlog
+     * of new or cancelled nodes, or shutdown.
+     */
+    private void sleep(long until) {
         sleepingUntil = until;
         Timer backlog = cancelled;
-        if (inbox == null && (backlog == null || backlog.depth < CANCEL_WAKE_THRESHOLD) && !shutdown) {
+        Timer news = inbox;
+        if ((news == null || (news.inboxEarliest >= until && news.depth < INBOX_WAKE_THRESHOLD))
+                && (backlog == null || backlog.depth < CANCEL_WAKE_THRESHOLD) && !shutdown) {
             if (until == IDLE) {
                 LockSupport.park(this);
             } else {
@@ -328,7 +360,7 @@ final class TimerWheel {
     }
 
     /**
-     * A scheduled action and its node in the wheel's lists: the handle returned to callers. About 48 bytes with
+     * A scheduled action and its node in the wheel's lists: the handle returned to callers. About 56 bytes with
      * compressed references. {@link #cancel()} is thread-safe; the list fields belong to the wheel thread.
      */
     static final class Timer implements TimerHandle {
@@ -353,7 +385,9 @@ final class TimerWheel {
         private volatile int state = INBOX;
         /** The next node in the inbox stack, then in the cancelled stack. */
         Timer link;
-        /** The number of nodes from this one to the bottom of the cancelled stack. */
+        /** While in the inbox stack: the earliest deadline from this node to the bottom of the stack. */
+        long inboxEarliest;
+        /** The number of nodes from this one to the bottom of its stack (the inbox, later the cancelled one). */
         int depth;
         /** Neighbours in a wheel list (slot, overflow or expired); null when in none. */
         Timer next;

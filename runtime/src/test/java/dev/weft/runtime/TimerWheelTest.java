@@ -279,6 +279,60 @@ final class TimerWheelTest {
     }
 
     @Test
+    void wheel_emptyAfterActivity_lingersThenParksWithoutTimeout() throws InterruptedException {
+        TimerWheel wheel = newWheel("tw-idle");
+        AtomicReference<Thread> wheelThread = new AtomicReference<>();
+        CountDownLatch fired = new CountDownLatch(1);
+        wheel.schedule(System.nanoTime(), () -> {
+            wheelThread.set(Thread.currentThread());
+            fired.countDown();
+        });
+        await(fired, "the action");
+        TimerHandle cancelled = wheel.schedule(System.nanoTime() + TimeUnit.MINUTES.toNanos(10), () -> { });
+        assertThat(cancelled.cancel()).isTrue();
+
+        // an idle process ends with no periodic wake-up: after the linger the wheel thread parks untimed
+        awaitCondition("the wheel thread to park without a timeout",
+                () -> wheelThread.get().getState() == Thread.State.WAITING);
+        CountDownLatch again = new CountDownLatch(1);
+        wheel.schedule(System.nanoTime() + MS, again::countDown);
+        await(again, "a timer scheduled into the idle wheel");
+    }
+
+    @Test
+    void schedule_moreThanTheInboxThresholdWhileTheWheelLingers_allFireOnceAndNeverEarly()
+            throws InterruptedException {
+        TimerWheel wheel = newWheel("tw-linger");
+        CountDownLatch first = new CountDownLatch(1);
+        wheel.schedule(System.nanoTime(), first::countDown);
+        await(first, "the first action"); // the wheel is empty again: it lingers, parked until about 1 s from now
+        int n = TimerWheel.INBOX_WAKE_THRESHOLD + 1000;
+        long base = System.nanoTime() + TimerWheel.LINGER_NANOS + 100 * MS; // after the linger ends
+        long[] deadlines = new long[n];
+        long[] firedAt = new long[n];
+        AtomicInteger runs = new AtomicInteger();
+        CountDownLatch all = new CountDownLatch(n);
+        for (int i = 0; i < n; i++) {
+            int id = i;
+            deadlines[i] = base + (i % 100) * MS;
+            wheel.schedule(deadlines[i], () -> {
+                firedAt[id] = System.nanoTime();
+                runs.incrementAndGet();
+                all.countDown();
+            });
+        }
+        CountDownLatch near = new CountDownLatch(1);
+        wheel.schedule(System.nanoTime() + MS, near::countDown); // earlier than the linger: wakes the wheel
+
+        assertThat(near.await(5, TimeUnit.SECONDS)).as("near timer fired while far ones waited").isTrue();
+        await(all, "all far actions");
+        assertThat(runs).hasValue(n);
+        for (int i = 0; i < n; i++) {
+            assertThat(firedAt[i] - deadlines[i]).as("lateness of timer %d", i).isNotNegative();
+        }
+    }
+
+    @Test
     void schedule_afterShutdown_throwsRejected() {
         TimerWheel wheel = newWheel("tw-shutdown");
         wheel.schedule(System.nanoTime() + TimeUnit.HOURS.toNanos(1), () -> { });
