@@ -182,12 +182,13 @@ public final class Report {
         return md.toString();
     }
 
-    /** The environment block: JDK, cores, kernel, CPU, the virtual-thread pollers of a JDK 25 JVM. */
+    /** The environment block: JDK, commit, cores, kernel, CPU, the virtual-thread pollers of a JDK 25 JVM. */
     static String environment(String flags) {
         StringBuilder env = new StringBuilder();
         env.append("JDK:     ").append(System.getProperty("java.vm.name")).append(' ')
                 .append(System.getProperty("java.runtime.version")).append(" (").append(System.getProperty("java.home"))
                 .append(")\n");
+        env.append("commit:  ").append(commit()).append('\n');
         env.append("flags:   ").append(flags).append('\n');
         env.append("cores:   ").append(Runtime.getRuntime().availableProcessors()).append('\n');
         env.append("kernel:  ").append(run("uname", "-srm").strip()).append('\n');
@@ -197,6 +198,17 @@ public final class Report {
         env.append(run(jcmd.toString(), String.valueOf(ProcessHandle.current().pid()), "Thread.vthread_pollers")
                 .lines().map(l -> "  " + l).reduce("", (a, b) -> a + b + "\n"));
         return env.toString();
+    }
+
+    /** The commit the numbers belong to, and whether the code differed from it (results files aside). */
+    static String commit() {
+        String head = run("git", "rev-parse", "--short=12", "HEAD").strip();
+        if (!head.matches("[0-9a-f]{7,40}")) {
+            return "unknown (" + head + ")";
+        }
+        String changes = run("git", "status", "--porcelain", "--untracked-files=no", "--", ":/",
+                ":(top,exclude)benchmarks/results").strip();
+        return changes.isEmpty() ? head : head + " with uncommitted changes";
     }
 
     private static String cpuModel() {

@@ -7,8 +7,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
+@Timeout(60) // runs git and jcmd
 final class ReportTest {
 
     @TempDir
@@ -35,6 +37,17 @@ final class ReportTest {
         assertThat(md).contains("| echo 100 | server CPU per request (us, lower is better) | 20.0 | nio | 10.0 | 0.50 ⚠ |")
                 .contains("| handoff | throughput (ops/ms, higher is better) | 300 | ArrayBlockingQueue | 200 | 1.50 |")
                 .contains("### echo 100").contains("JDK: test");
+    }
+
+    @Test
+    void commit_namesTheCheckedOutCommit() throws Exception {
+        // the tests run in a git checkout (CI clones the repository): the environment block names its commit
+        Process p = new ProcessBuilder("git", "rev-parse", "--short=12", "HEAD").redirectErrorStream(true).start();
+        String head = new String(p.getInputStream().readAllBytes()).strip();
+        assertThat(p.waitFor()).as(head).isZero();
+
+        assertThat(Report.commit()).matches(head + "( with uncommitted changes)?");
+        assertThat(Report.environment("test flags")).contains("commit:  " + head);
     }
 
     @Test

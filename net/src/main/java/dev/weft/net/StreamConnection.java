@@ -24,7 +24,6 @@ import org.slf4j.LoggerFactory;
 final class StreamConnection implements Connection {
 
     private static final Logger LOG = LoggerFactory.getLogger(StreamConnection.class);
-    private static final int READ_BUFFER = 8192;
 
     private final Transport transport;
     private final String name;
@@ -117,11 +116,16 @@ final class StreamConnection implements Connection {
                 }
             }
         });
-        byte[] buf = new byte[READ_BUFFER];
+        ReadBuffer buffer = new ReadBuffer();
         try {
-            int n;
-            while ((n = transport.read(buf, 0, buf.length)) >= 0) {
+            for (;;) {
+                byte[] buf = buffer.bytes();
+                int n = transport.read(buf, 0, buf.length);
+                if (n < 0) {
+                    break;
+                }
                 framer.feed(buf, 0, n);
+                buffer.adapt(n);
             }
             if (dropUnterminatedLastLine && framer.pendingBytes() > 0) {
                 LOG.warn("connection {}: the peer closed in the middle of a message; dropped its {} bytes", name,

@@ -202,6 +202,36 @@ final class ConnectionTest {
 
     @ParameterizedTest
     @MethodSource(HOSTS)
+    void lines_bulkAndSmallLinesInTurn_arriveWholeAndInOrder(String host) throws Exception {
+        // the reader's buffer grows for bulk and shrinks back for small reads (ReadBuffer): no byte lost either way
+        List<String> sent = new ArrayList<>();
+        for (int round = 0; round < 4; round++) {
+            sent.add("small " + round);
+            sent.add(Character.toString('a' + round).repeat(200_000 + round)); // many reads, buffer grows
+            for (int i = 0; i < 50; i++) {
+                sent.add(round + ":" + i);
+            }
+        }
+        try (Scope scope = Scope.open("test")) {
+            StreamServer server = StreamServer.builder(anyPort(host)).start(scope, connection -> {
+                for (String line : sent) {
+                    connection.send(line);
+                }
+            });
+            try (Connection c = Connection.connect(server.localAddress(), CONNECT)) {
+                NetTestSupport.End end = awaitEnd(c);
+                assertThat(end.cause()).isEmpty();
+                assertThat(end.lines()).hasSameSizeAs(sent);
+                for (int i = 0; i < sent.size(); i++) {
+                    assertThat(end.lines().get(i)).as("line %d", i).isEqualTo(sent.get(i));
+                }
+            }
+            server.stop(Duration.ofSeconds(5));
+        }
+    }
+
+    @ParameterizedTest
+    @MethodSource(HOSTS)
     void lines_overLongLineFromClient_isDiscardedCountedAndTheNextLinesArrive(String host) throws Exception {
         try (Scope scope = Scope.open("test")) {
             StreamServer server = StreamServer.builder(anyPort(host)).maxLineLength(16).start(scope, connection -> {

@@ -32,9 +32,15 @@ final class Context {
         this.shield = shield;
     }
 
+    /** What {@link #current} looks up when nothing is bound ({@code orElse} takes no null in JDK 25). */
+    private static final Context NONE = new Context(null, null, null);
+
     /** Returns the context of the calling thread, or null outside any scope task. */
     static Context current() {
-        return CURRENT.isBound() ? CURRENT.get() : null;
+        // one lookup, not isBound() then get(): this runs on every channel operation (profiled: ~7 % of an echo
+        // server's samples were these lookups)
+        Context c = CURRENT.orElse(NONE);
+        return c == NONE ? null : c;
     }
 
     /** Returns the time source of the calling code. */
