@@ -1,6 +1,14 @@
 package dev.weft.net;
 
+import java.util.AbstractMap;
+import java.util.AbstractSet;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.Iterator;
 import java.util.Map;
+import java.util.NoSuchElementException;
+import java.util.Set;
+import java.util.SortedMap;
 import java.util.TreeMap;
 import org.jspecify.annotations.Nullable;
 
@@ -302,6 +310,12 @@ final class MessageText {
         }
 
         private void parameters(int start, TreeMap<String, String> parameters) {
+            // names and values in wire order; weft's formatter writes the names sorted, so the map is usually built
+            // in one pass (TreeMap.putAll of a sorted map) instead of a tree insert per parameter (profiled: tree
+            // inserts were ~20 % of a 1 KiB parse)
+            String[] pairs = new String[8];
+            int n = 0;
+            boolean sorted = true;
             int i = start;
             while (i < end) {
                 // the name, up to '='
@@ -338,8 +352,22 @@ final class MessageText {
                     i = scanValue(i, false);
                     value = scanned;
                 }
-                parameters.put(name, value); // a repeated name: the last one wins
+                if (n == pairs.length) {
+                    pairs = Arrays.copyOf(pairs, n * 2);
+                }
+                if (sorted && n > 0 && pairs[n - 2].compareTo(name) >= 0) {
+                    sorted = false; // out of order, or repeated
+                }
+                pairs[n++] = name;
+                pairs[n++] = value;
                 i++; // the ';' (or past the end)
+            }
+            if (sorted) {
+                parameters.putAll(new SortedPairs(pairs, n));
+            } else {
+                for (int k = 0; k < n; k += 2) {
+                    parameters.put(pairs[k], pairs[k + 1]); // a repeated name: the last one wins
+                }
             }
         }
 
@@ -416,6 +444,105 @@ final class MessageText {
                 case '"' -> quoted ? '"' : 0;
                 default -> 0;
             };
+        }
+    }
+
+    /**
+     * Names and values already in ascending name order, as a {@link SortedMap} for {@link TreeMap#putAll}, which
+     * then builds its tree in one linear pass. Only what {@code putAll} uses is implemented; the iterator hands out
+     * itself as the entry (the tree copies key and value at once).
+     */
+    private static final class SortedPairs extends AbstractMap<String, String> implements SortedMap<String, String> {
+        private final String[] pairs;
+        private final int length;
+
+        SortedPairs(String[] pairs, int length) {
+            this.pairs = pairs;
+            this.length = length;
+        }
+
+        @Override
+        public int size() {
+            return length / 2;
+        }
+
+        @Override
+        public @Nullable Comparator<? super String> comparator() {
+            return null; // natural order, like the parser's TreeMap
+        }
+
+        @Override
+        public Set<Map.Entry<String, String>> entrySet() {
+            return new AbstractSet<>() {
+                @Override
+                public Iterator<Map.Entry<String, String>> iterator() {
+                    return new Cursor();
+                }
+
+                @Override
+                public int size() {
+                    return length / 2;
+                }
+            };
+        }
+
+        @Override
+        public SortedMap<String, String> subMap(String fromKey, String toKey) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public SortedMap<String, String> headMap(String toKey) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public SortedMap<String, String> tailMap(String fromKey) {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public String firstKey() {
+            throw new UnsupportedOperationException();
+        }
+
+        @Override
+        public String lastKey() {
+            throw new UnsupportedOperationException();
+        }
+
+        /** The iterator, and the entry it is at. */
+        private final class Cursor implements Iterator<Map.Entry<String, String>>, Map.Entry<String, String> {
+            private int at = -2;
+
+            @Override
+            public boolean hasNext() {
+                return at + 2 < length;
+            }
+
+            @Override
+            public Map.Entry<String, String> next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                at += 2;
+                return this;
+            }
+
+            @Override
+            public String getKey() {
+                return pairs[at];
+            }
+
+            @Override
+            public String getValue() {
+                return pairs[at + 1];
+            }
+
+            @Override
+            public String setValue(String value) {
+                throw new UnsupportedOperationException();
+            }
         }
     }
 }

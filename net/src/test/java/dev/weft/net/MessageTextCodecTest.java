@@ -66,6 +66,9 @@ final class MessageTextCodecTest {
                 valid("spec spaces in value", "PING msg=hello world", cmd("PING", "msg", "hello world")),
                 valid("spec unquoted \\\" kept", "PING a=\\\"x", cmd("PING", "a", "\\\"x")),
                 valid("spec repeated name", "PING a=1;a=2", cmd("PING", "a", "2")),
+                valid("names out of order", "PING b=1;a=2;c=3", cmd("PING", "a", "2", "b", "1", "c", "3")),
+                valid("repeated name after sorted ones", "PING a=1;b=2;b=3", cmd("PING", "a", "1", "b", "3")),
+                valid("repeated name apart", "PING a=1;b=2;a=3", cmd("PING", "a", "3", "b", "2")),
                 valid("spec leading _", "PING _a=1", cmd("PING", "_a", "1")),
                 valid("spec srv: prefix", "<srv: PING", msg("PING", "", "", "srv", "")),
                 valid("spec server without service", "srv:PING", msg("PING", "srv", "", "", "")),
@@ -338,6 +341,27 @@ final class MessageTextCodecTest {
         } else {
             assertThat(reread).isEqualTo(message.toBuilder().server("").build());
         }
+    }
+
+    @Test
+    void parse_manyParametersSortedOrNot_giveTheSameSortedMap() {
+        // sorted names take the one-pass build of the map, others a put per parameter: both must give one map
+        List<String> names = new java.util.ArrayList<>();
+        for (int i = 0; i < 40; i++) {
+            names.add(String.format("p%02d", i));
+        }
+        String sorted = "PING " + String.join(";", names.stream().map(n -> n + "=v" + n).toList());
+        List<String> reversed = new java.util.ArrayList<>(names);
+        java.util.Collections.reverse(reversed);
+        String unsorted = "PING " + String.join(";", reversed.stream().map(n -> n + "=v" + n).toList());
+
+        for (String input : List.of(sorted, unsorted)) {
+            java.util.Map<String, String> p = Message.parse(input).parameters();
+            assertThat(List.copyOf(p.keySet())).as(input).isEqualTo(names); // iterated in name order
+            assertThat(p).hasSize(40).containsEntry("p17", "vp17").doesNotContainKey("p40");
+            assertThat(Message.parse(input).toText()).isEqualTo(sorted);
+        }
+        assertThat(Message.parse(sorted)).isEqualTo(Message.parse(unsorted));
     }
 
     @Test
